@@ -1,0 +1,1 @@
+"""User accounts, log-in, roles granted on organisations."""

@@ -1,0 +1,97 @@
+"""The append-only audit log: who did what, when, and from where."""
+
+from datetime import datetime
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import ForeignKey, Index, String, Text, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from portal.core.clock import utcnow
+from portal.core.models import UTCDateTime
+from portal.extensions import db
+
+ACTION_LABELS = {
+    "login": "登录成功",
+    "login_failed": "登录失败",
+    "account_locked": "账号锁定",
+    "logout": "退出登录",
+    "password_changed": "修改密码",
+    "password_reset": "重置密码",
+    "account_created": "创建账号",
+    "account_disabled": "停用账号",
+    "account_enabled": "启用账号",
+    "account_unlocked": "解除锁定",
+    "role_granted": "授予角色",
+    "role_revoked": "撤销角色",
+    "id_revealed": "查看完整身份证号",
+    "phone_revealed": "查看完整手机号",
+    "roster_imported": "导入花名册",
+    "roster_exported": "导出花名册",
+    "person_created": "新增人员",
+    "person_updated": "修改人员",
+    "org_created": "新增组织",
+    "org_updated": "修改组织",
+    "unit_created": "新增单位",
+}
+
+
+class AuditEntry(db.Model):
+    """One audited event. Rows are only ever inserted."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_action_at", "action", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    target_type: Mapped[str | None] = mapped_column(String(40))
+    target_id: Mapped[int | None] = mapped_column()
+    detail: Mapped[str | None] = mapped_column(Text)
+    ip: Mapped[str | None] = mapped_column(String(45))
+
+    actor = relationship("User", lazy="joined")
+
+    @property
+    def action_label(self):
+        """The Chinese name of the action."""
+        return ACTION_LABELS.get(self.action, self.action)
+
+
+def record(action, target=None, detail=None, actor=None):
+    """Add an audit row to the session (the caller's commit writes it)."""
+    if action not in ACTION_LABELS:
+        raise KeyError(f"unknown audit action {action}")
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    if target is not None and target.id is None:
+        db.session.flush()
+    entry = AuditEntry(
+        action=action,
+        actor_id=actor.id if actor is not None else None,
+        target_type=target.__tablename__ if target is not None else None,
+        target_id=target.id if target is not None else None,
+        detail=detail,
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(entry)
+    return entry
+
+
+@event.listens_for(Session, "before_flush")
+def _forbid_audit_changes(session, flush_context, instances):
+    """Refuse any update or delete of audit rows: the log is append-only."""
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEntry):
+            raise RuntimeError("审计日志只能追加，不能修改或删除")
+
+
+def search_entries(action=None, actor_ids=None, page=1, per_page=50):
+    """Audit rows newest first, filtered by action and by actor (a list of account ids)."""
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if actor_ids is not None:
+        stmt = stmt.where(AuditEntry.actor_id.in_(actor_ids))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

@@ -1,0 +1,39 @@
+"""Database binding: SQLite pragmas and the engine set-up both backends share."""
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal.extensions import db
+
+
+def init_database(app):
+    """Bind Flask-SQLAlchemy and make SQLite behave (WAL, busy timeout, foreign keys)."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        options.setdefault("connect_args", {})["timeout"] = 30
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+        if uri.startswith("sqlite:///") and uri != "sqlite:///:memory:":
+            from pathlib import Path
+
+            Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Turn on foreign keys, WAL and a busy timeout on every SQLite connection."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def is_sqlite():
+    """True when the bound database is SQLite."""
+    return db.engine.dialect.name == "sqlite"

@@ -1,0 +1,80 @@
+"""Chinese resident ID numbers (GB 11643-1999): validation, derived fields, masking."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from portal.core.exceptions import ValidationError
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARS = "10X98765432"
+_PATTERN = re.compile(r"^\d{17}[\dX]$")
+_PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+@dataclass(frozen=True)
+class IdInfo:
+    """What a valid ID number tells: its normal form, birth date and gender."""
+
+    number: str
+    birth_date: date
+    gender: str  # "男" or "女"
+
+
+def check_digit(first17):
+    """Return the GB 11643 check character for the first 17 digits."""
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    return _CHECK_CHARS[total % 11]
+
+
+def parse_id_number(raw, today=None):
+    """Validate an ID number and return IdInfo; raise ValidationError in Chinese."""
+    number = (raw or "").strip().upper().replace(" ", "")
+    if not number:
+        raise ValidationError("身份证号不能为空")
+    if len(number) != 18:
+        raise ValidationError("身份证号应为 18 位")
+    if not _PATTERN.match(number):
+        raise ValidationError("身份证号只能由数字和末位 X 组成")
+    try:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError("身份证号中的出生日期不存在") from None
+    today = today or date.today()
+    if birth > today or birth.year < 1900:
+        raise ValidationError("身份证号中的出生日期不合理")
+    if check_digit(number[:17]) != number[17]:
+        raise ValidationError("身份证号校验位错误")
+    gender = "男" if int(number[16]) % 2 == 1 else "女"
+    return IdInfo(number=number, birth_date=birth, gender=gender)
+
+
+def normalise_phone(raw):
+    """Return an 11-digit mainland mobile number or raise ValidationError."""
+    phone = re.sub(r"[\s-]", "", str(raw or ""))
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not phone:
+        raise ValidationError("手机号不能为空")
+    if not _PHONE.match(phone):
+        raise ValidationError("手机号应为 11 位大陆手机号码")
+    return phone
+
+
+def looks_like_phone(text):
+    """True if the text has the shape of a mainland mobile number."""
+    return bool(_PHONE.match((text or "").strip()))
+
+
+def mask_id_number(number):
+    """Show the first 4 and last 4 characters: 1101**********1234."""
+    if not number:
+        return ""
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def mask_phone(phone):
+    """Show the first 3 and last 4 digits: 138****5678."""
+    if not phone:
+        return ""
+    return phone[:3] + "****" + phone[-4:]

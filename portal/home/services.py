@@ -1,0 +1,37 @@
+"""What each role's home page shows, gathered from the domain services."""
+
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.core import audit
+from portal.core.clock import utcnow
+from portal.core.permissions import Role
+from portal.extensions import db
+from portal.roster import services as roster
+
+
+def dashboard(user):
+    """The panels for this user's roles, in the order the home page shows them."""
+    panels = {}
+    if user.has_role(Role.ADMIN):
+        panels["admin"] = _admin_panel()
+    if user.has_permission("roster.view"):
+        panels["roster"] = {
+            "counts": roster.count_by_status(user),
+            "branches": roster.branch_headcounts(user),
+        }
+    if user.person is not None:
+        panels["me"] = {"person": user.person}
+    return panels
+
+
+def _admin_panel():
+    now = utcnow()
+    return {
+        "accounts": db.session.scalar(select(func.count(User.id))),
+        "locked": db.session.scalars(select(User).where(User.locked_until > now)).all(),
+        "pending_change": db.session.scalar(
+            select(func.count(User.id)).where(User.must_change_password.is_(True))
+        ),
+        "recent": audit.search_entries(per_page=8).items,
+    }

@@ -1,0 +1,1 @@
+"""The organisation tree and the roster (花名册) of people."""

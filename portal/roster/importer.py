@@ -1,0 +1,2 @@
+"""Roster import (placeholder interface; replaced by the full importer)."""
+COLUMNS = []

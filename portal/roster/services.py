@@ -1,0 +1,356 @@
+"""Roster rules: organisations, scoped look-ups, search, and person records."""
+
+from datetime import date
+
+from pypinyin import Style, lazy_pinyin
+from sqlalchemy import func, or_, select
+
+from portal.core import audit, crypto
+from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
+from portal.core.idcard import looks_like_phone, normalise_phone, parse_id_number
+from portal.extensions import db
+from portal.roster.models import (
+    ORG_CHILD_KINDS,
+    ORG_KIND_LABELS,
+    PARTY_STATUSES,
+    Organisation,
+    OrgKind,
+    Person,
+    PersonStatus,
+    PoliticalStatus,
+    Unit,
+)
+
+# --- organisations -------------------------------------------------------------------
+
+def root_organisation():
+    """The committee at the top of the tree (the first one, if several)."""
+    return db.session.scalar(
+        select(Organisation).where(Organisation.parent_id.is_(None)).order_by(Organisation.id)
+    )
+
+
+def create_organisation(name, kind, parent=None, sort_order=0):
+    """Add an organisation under `parent`, checking the tree's shape."""
+    name = (name or "").strip()
+    kind = OrgKind(kind)
+    if not name:
+        raise ValidationError("请填写组织名称", field="name")
+    if parent is None and kind != OrgKind.COMMITTEE:
+        raise ValidationError("只有党委可以作为最上级组织", field="parent_id")
+    if parent is not None and kind not in ORG_CHILD_KINDS[OrgKind(parent.kind)]:
+        raise ValidationError(
+            f"{parent.kind_label}下不能设立{ORG_KIND_LABELS[kind]}", field="kind"
+        )
+    sibling = select(Organisation.id).where(Organisation.name == name)
+    sibling = sibling.where(
+        Organisation.parent_id == parent.id if parent else Organisation.parent_id.is_(None)
+    )
+    if db.session.scalar(sibling):
+        raise ConflictError("同一上级下已有同名组织", field="name")
+    org = Organisation(name=name, kind=kind, parent=parent, sort_order=sort_order)
+    db.session.add(org)
+    db.session.flush()
+    org.path = f"{parent.path if parent else '/'}{org.id}/"
+    return org
+
+
+def organisation_tree():
+    """Every organisation in tree order (depth-first by path and sort order)."""
+    orgs = db.session.scalars(select(Organisation)).all()
+    by_parent = {}
+    for org in orgs:
+        by_parent.setdefault(org.parent_id, []).append(org)
+    ordered = []
+
+    def walk(parent_id):
+        for org in sorted(by_parent.get(parent_id, []), key=lambda o: (o.sort_order, o.id)):
+            ordered.append(org)
+            walk(org.id)
+
+    walk(None)
+    return ordered
+
+
+def get_organisation(org_id):
+    """An organisation by id, or NotFound."""
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("组织不存在")
+    return org
+
+
+def branches_within(scopes):
+    """Branches (and general branches' branches) under any of the given organisations."""
+    if not scopes:
+        return []
+    conditions = [Organisation.path.startswith(s.path) for s in scopes]
+    return db.session.scalars(
+        select(Organisation)
+        .where(Organisation.kind == OrgKind.BRANCH, or_(*conditions))
+        .order_by(Organisation.sort_order, Organisation.id)
+    ).all()
+
+
+def create_unit(name, branch=None):
+    """Add an administrative unit (队组/科室), optionally looked after by a branch."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("请填写单位名称", field="name")
+    if branch is not None and branch.kind != OrgKind.BRANCH:
+        raise ValidationError("单位只能归属到党支部", field="branch_id")
+    if db.session.scalar(select(Unit.id).where(Unit.name == name)):
+        raise ConflictError("已有同名单位", field="name")
+    unit = Unit(name=name, branch=branch)
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
+def units():
+    """All units by name."""
+    return db.session.scalars(select(Unit).order_by(Unit.name)).all()
+
+
+# --- scoping ----------------------------------------------------------------------------
+
+def scope_condition(actor, permission):
+    """A WHERE clause limiting people to the branches the actor holds `permission` on."""
+    scopes = actor.scopes(permission)
+    if not scopes:
+        return None
+    branch_paths = select(Organisation.id).where(
+        or_(*[Organisation.path.startswith(s.path) for s in scopes])
+    )
+    return Person.branch_id.in_(branch_paths)
+
+
+def get_person_for(actor, person_id, permission="roster.view"):
+    """A person the actor may see under `permission`; NotFound otherwise (no leak)."""
+    person = db.session.get(Person, person_id)
+    if person is None or person.branch is None or not actor.has_permission(permission, person.branch):
+        raise NotFound("人员不存在")
+    return person
+
+
+def find_person_by_login(identifier):
+    """A person by phone number (keyed hash) or employee number; None if unknown."""
+    identifier = identifier.strip()
+    if looks_like_phone(identifier):
+        return db.session.scalar(
+            select(Person).where(Person.phone_hash == crypto.blind_index("phone", identifier))
+        )
+    return db.session.scalar(select(Person).where(Person.employee_no == identifier))
+
+
+def find_person_by_id_number(number):
+    """A person by national ID number (keyed hash), or None."""
+    info = parse_id_number(number)
+    return db.session.scalar(
+        select(Person).where(Person.id_hash == crypto.blind_index("id", info.number))
+    )
+
+
+# --- search ---------------------------------------------------------------------------------
+
+def name_keys(name):
+    """Full pinyin and initials of a name, for search: 张三 -> ('zhangsan', 'zs')."""
+    full = "".join(lazy_pinyin(name, errors="ignore")).lower()
+    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
+    return full[:120], initials[:20]
+
+
+def search_people(actor, q=None, branch_id=None, status=None, political_status=None,
+                  page=1, per_page=30):
+    """People the actor may see, filtered and paginated, in a stable order."""
+    scope = scope_condition(actor, "roster.view")
+    if scope is None:
+        raise PermissionDenied("您没有查看花名册的权限")
+    stmt = select(Person).where(scope)
+    q = (q or "").strip()[:40]
+    if q:
+        lowered = q.lower()
+        if lowered.isascii() and lowered.isalpha():
+            stmt = stmt.where(
+                or_(Person.name_initials.startswith(lowered), Person.name_pinyin.startswith(lowered))
+            )
+        elif q.isdigit():
+            stmt = stmt.where(Person.employee_no.startswith(q))
+        else:
+            stmt = stmt.where(Person.name.contains(q, autoescape=True))
+    if branch_id:
+        stmt = stmt.where(Person.branch_id == branch_id)
+    if status:
+        stmt = stmt.where(Person.status == status)
+    if political_status:
+        stmt = stmt.where(Person.political_status == political_status)
+    stmt = stmt.order_by(Person.name_pinyin, Person.id)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+
+
+def count_by_status(actor):
+    """Headcounts by political status within the actor's roster scope."""
+    scope = scope_condition(actor, "roster.view")
+    if scope is None:
+        return {}
+    rows = db.session.execute(
+        select(Person.political_status, func.count())
+        .where(scope, Person.status == PersonStatus.ON_POST)
+        .group_by(Person.political_status)
+    ).all()
+    return {status: count for status, count in rows}
+
+
+# --- person records ------------------------------------------------------------------------
+
+def build_person(**fields):
+    """Validate one person's fields and return an unsaved Person (raises ValidationError)."""
+    return Person(**person_fields(**fields))
+
+
+def person_fields(*, name, gender, id_number, phone, unit, employee_no=None, job_type="",
+                 skill_level="", political_status, joined_party_on=None,
+                 status=PersonStatus.ON_POST, branch=None, group=None):
+    """Validate one person's fields and return the column values (raises ValidationError)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("姓名不能为空", field="name")
+    if len(name) > 40:
+        raise ValidationError("姓名过长", field="name")
+    info = parse_id_number(id_number)
+    if gender and gender != info.gender:
+        raise ValidationError(f"性别与身份证号不符（身份证号显示为{info.gender}）", field="gender")
+    phone = normalise_phone(phone)
+    try:
+        political_status = PoliticalStatus(political_status)
+    except ValueError:
+        raise ValidationError(
+            "政治面貌应为：正式党员、预备党员、入党积极分子、群众", field="political_status"
+        ) from None
+    try:
+        status = PersonStatus(status or PersonStatus.ON_POST)
+    except ValueError:
+        raise ValidationError("状态应为：在岗、调出、退休", field="status") from None
+    if political_status in PARTY_STATUSES:
+        if joined_party_on is None:
+            raise ValidationError("党员须填写入党时间", field="joined_party_on")
+        if joined_party_on > date.today() or joined_party_on <= info.birth_date:
+            raise ValidationError("入党时间不合理", field="joined_party_on")
+    elif joined_party_on is not None:
+        raise ValidationError("非党员不应填写入党时间", field="joined_party_on")
+    branch = branch or unit.branch
+    if branch is None:
+        raise ValidationError(f"单位“{unit.name}”尚未指定所属党支部", field="unit_id")
+    if group is not None and group.parent_id != branch.id:
+        raise ValidationError("党小组不属于该党支部", field="group_id")
+    pinyin, initials = name_keys(name)
+    return dict(
+        name=name, name_pinyin=pinyin, name_initials=initials, gender=info.gender,
+        birth_date=info.birth_date,
+        id_cipher=crypto.encrypt(info.number), id_hash=crypto.blind_index("id", info.number),
+        id_tail=info.number[:4] + info.number[-4:],
+        phone_cipher=crypto.encrypt(phone), phone_hash=crypto.blind_index("phone", phone),
+        phone_tail=phone[:3] + phone[-4:],
+        employee_no=(employee_no or "").strip() or None, unit=unit, branch=branch, group=group,
+        job_type=(job_type or "").strip(), skill_level=(skill_level or "").strip(),
+        political_status=political_status, joined_party_on=joined_party_on, status=status,
+    )
+
+
+def check_unique(person):
+    """Raise ConflictError if the ID, phone or employee number is already on the roster."""
+    clauses = [Person.id_hash == person.id_hash, Person.phone_hash == person.phone_hash]
+    if person.employee_no:
+        clauses.append(Person.employee_no == person.employee_no)
+    stmt = select(Person).where(or_(*clauses))
+    if person.id is not None:
+        stmt = stmt.where(Person.id != person.id)
+    clash = db.session.scalar(stmt)
+    if clash is None:
+        return
+    if clash.id_hash == person.id_hash:
+        raise ConflictError("花名册中已有相同身份证号的人员", field="id_number")
+    if clash.phone_hash == person.phone_hash:
+        raise ConflictError("花名册中已有相同手机号的人员", field="phone")
+    raise ConflictError("花名册中已有相同工号的人员", field="employee_no")
+
+
+def add_person(actor, **fields):
+    """Create one person within the actor's scope."""
+    person = build_person(**fields)
+    if not actor.has_permission("roster.edit", person.branch):
+        raise PermissionDenied("您不能在该党支部下添加人员")
+    check_unique(person)
+    db.session.add(person)
+    audit.record("person_created", target=person, actor=actor)
+    return person
+
+
+def update_person(actor, person, **fields):
+    """Replace a person's editable fields, re-validating everything."""
+    values = person_fields(**fields)
+    if not actor.has_permission("roster.edit", values["branch"]):
+        raise PermissionDenied("您不能把人员调整到该党支部")
+    with db.session.no_autoflush:
+        for column, value in values.items():
+            setattr(person, column, value)
+        check_unique(person)
+    audit.record("person_updated", target=person, actor=actor)
+    return person
+
+
+def reveal(actor, person, what):
+    """The full ID or phone number, for holders of roster.reveal; every call is audited."""
+    if not actor.has_permission("roster.reveal", person.branch):
+        raise PermissionDenied("您没有查看完整信息的权限")
+    if what == "id":
+        audit.record("id_revealed", target=person, actor=actor)
+        return person.reveal_id_number()
+    if what == "phone":
+        audit.record("phone_revealed", target=person, actor=actor)
+        return person.reveal_phone()
+    raise ValidationError("未知的查看项目")
+
+
+def branch_headcounts(actor):
+    """Per branch within the actor's scope: members, probationary, activists, masses on post."""
+    branches = branches_within(actor.scopes("roster.view"))
+    if not branches:
+        return []
+    rows = db.session.execute(
+        select(Person.branch_id, Person.political_status, func.count())
+        .where(Person.branch_id.in_([b.id for b in branches]), Person.status == PersonStatus.ON_POST)
+        .group_by(Person.branch_id, Person.political_status)
+    ).all()
+    counts = {}
+    for branch_id, status, count in rows:
+        counts.setdefault(branch_id, {})[status] = count
+    return [(b, counts.get(b.id, {})) for b in branches]
+
+
+def get_unit(unit_id):
+    """A unit by id, or ValidationError (it comes from a form)."""
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    if unit is None:
+        raise ValidationError("请选择单位", field="unit_id")
+    return unit
+
+
+def add_organisation(actor, name, kind, parent_id, sort_order=0):
+    """Add an organisation under one the actor manages; audited."""
+    parent = get_organisation(parent_id)
+    if not actor.has_permission("org.manage", parent):
+        raise PermissionDenied("您不能在该组织下添加下级组织")
+    org = create_organisation(name, kind, parent, sort_order)
+    audit.record("org_created", target=org, actor=actor, detail=org.name)
+    return org
+
+
+def add_unit(actor, name, branch_id):
+    """Add a unit looked after by a branch the actor manages; audited."""
+    branch = get_organisation(branch_id)
+    if not actor.has_permission("org.manage", branch):
+        raise PermissionDenied("您不能在该党支部下添加单位")
+    unit = create_unit(name, branch)
+    audit.record("unit_created", target=unit, actor=actor, detail=unit.name)
+    return unit

@@ -1,0 +1,241 @@
+"""Roster pages: the list, a person, organisations, import and export."""
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from portal.core.exceptions import PortalError
+from portal.core.forms import show_error
+from portal.core.permissions import require
+from portal.extensions import db
+from portal.roster import exporter, importer, services
+from portal.roster.forms import ImportForm, OrganisationForm, PersonForm, UnitForm
+from portal.roster.models import PersonStatus, PoliticalStatus
+
+blueprint = Blueprint("roster", __name__, url_prefix="/roster")
+
+
+@blueprint.route("/")
+@require("roster.view")
+def person_list():
+    """Search and filter the people the user may see."""
+    args = request.args
+    filters = {
+        "q": args.get("q", "")[:40],
+        "branch_id": args.get("branch", type=int),
+        "status": args.get("status") if args.get("status") in set(PersonStatus) else None,
+        "political_status": args.get("political") if args.get("political") in set(PoliticalStatus) else None,
+    }
+    pagination = services.search_people(
+        current_user, page=args.get("page", 1, type=int),
+        per_page=_page_size(), **filters,
+    )
+    return render_template(
+        "roster/person_list.html", pagination=pagination, filters=filters,
+        branches=services.branches_within(current_user.scopes("roster.view")),
+        statuses=list(PersonStatus), politicals=list(PoliticalStatus),
+    )
+
+
+def _page_size():
+    from flask import current_app
+
+    return current_app.config["ROSTER_PAGE_SIZE"]
+
+
+@blueprint.route("/<int:person_id>")
+@require("roster.view")
+def person_detail(person_id):
+    """One person, ID and phone masked."""
+    person = services.get_person_for(current_user, person_id)
+    return render_template("roster/person_detail.html", person=person, revealed={})
+
+
+@blueprint.route("/<int:person_id>/reveal", methods=["POST"])
+@require("roster.reveal")
+def person_reveal(person_id):
+    """Show the full ID or phone number once; the view is audited."""
+    person = services.get_person_for(current_user, person_id)
+    what = request.form.get("what", "id")
+    try:
+        value = services.reveal(current_user, person, what)
+    except PortalError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("roster.person_detail", person_id=person.id))
+    db.session.commit()
+    return render_template("roster/person_detail.html", person=person, revealed={what: value})
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@require("roster.edit")
+def person_create():
+    """Add a person to the roster."""
+    form = _person_form()
+    if form.validate_on_submit():
+        try:
+            person = services.add_person(current_user, **_person_values(form))
+        except PortalError as error:
+            db.session.rollback()
+            show_error(error, form)
+        else:
+            db.session.commit()
+            flash(f"已添加 {person.name}", "success")
+            return redirect(url_for("roster.person_detail", person_id=person.id))
+    return render_template("roster/person_form.html", form=form, person=None)
+
+
+@blueprint.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@require("roster.edit")
+def person_edit(person_id):
+    """Edit a person; the ID and phone must be typed again to change them."""
+    person = services.get_person_for(current_user, person_id, permission="roster.edit")
+    form = _person_form(obj=person)
+    if request.method == "GET":
+        form.id_number.data = ""
+        form.phone.data = ""
+    if form.validate_on_submit():
+        try:
+            services.update_person(current_user, person, **_person_values(form))
+        except PortalError as error:
+            db.session.rollback()
+            show_error(error, form)
+        else:
+            db.session.commit()
+            flash("已保存", "success")
+            return redirect(url_for("roster.person_detail", person_id=person.id))
+    return render_template("roster/person_form.html", form=form, person=person)
+
+
+def _person_form(obj=None):
+    form = PersonForm(obj=obj)
+    allowed = {b.id for b in services.branches_within(current_user.scopes("roster.edit"))}
+    form.unit_id.choices = [(u.id, u.name) for u in services.units() if u.branch_id in allowed]
+    return form
+
+
+def _person_values(form):
+    return {
+        "name": form.name.data, "gender": form.gender.data, "id_number": form.id_number.data,
+        "phone": form.phone.data, "employee_no": form.employee_no.data,
+        "unit": services.get_unit(form.unit_id.data), "job_type": form.job_type.data,
+        "skill_level": form.skill_level.data, "political_status": form.political_status.data,
+        "joined_party_on": form.joined_party_on.data, "status": form.status.data,
+    }
+
+
+@blueprint.route("/orgs", methods=["GET"])
+@require("org.manage")
+def org_list():
+    """The organisation tree and the units, with forms to add to them."""
+    return render_template(
+        "roster/org_list.html", orgs=services.organisation_tree(), units=services.units(),
+        org_form=_org_form(), unit_form=_unit_form(),
+    )
+
+
+def _org_form():
+    form = OrganisationForm()
+    form.parent_id.choices = [(o.id, "　" * o.depth + o.name) for o in services.organisation_tree()
+                              if current_user.has_permission("org.manage", o)]
+    return form
+
+
+def _unit_form():
+    form = UnitForm()
+    form.branch_id.choices = [
+        (b.id, b.name) for b in services.branches_within(current_user.scopes("org.manage"))
+    ]
+    return form
+
+
+@blueprint.route("/orgs/new", methods=["POST"])
+@require("org.manage")
+def org_create():
+    """Add an organisation under one the user manages."""
+    form = _org_form()
+    if form.validate_on_submit():
+        try:
+            services.add_organisation(
+                current_user, form.name.data, form.kind.data, form.parent_id.data, form.sort_order.data or 0
+            )
+        except PortalError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash("组织已添加", "success")
+    else:
+        flash("请填写组织名称并选择上级组织", "danger")
+    return redirect(url_for("roster.org_list"))
+
+
+@blueprint.route("/units/new", methods=["POST"])
+@require("org.manage")
+def unit_create():
+    """Add an administrative unit looked after by a branch."""
+    form = _unit_form()
+    if form.validate_on_submit():
+        try:
+            services.add_unit(current_user, form.name.data, form.branch_id.data)
+        except PortalError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash("单位已添加", "success")
+    else:
+        flash("请填写单位名称并选择所属党支部", "danger")
+    return redirect(url_for("roster.org_list"))
+
+
+@blueprint.route("/import", methods=["GET", "POST"])
+@require("roster.import")
+def import_start():
+    """Upload a sheet; a clean file is written at once, otherwise the errors are listed."""
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            batch, report = importer.stage(current_user, form.file.data)
+            if report.ok:
+                importer.commit(current_user, batch.id)
+        except PortalError as error:
+            db.session.rollback()
+            show_error(error, form)
+        else:
+            db.session.commit()
+            if report.ok:
+                flash(f"导入成功：共 {batch.imported_rows} 人", "success")
+                return redirect(url_for("roster.person_list"))
+            return render_template("roster/import_report.html", batch=batch, report=report)
+    return render_template("roster/import.html", form=form, columns=importer.COLUMNS)
+
+
+@blueprint.route("/import/<int:batch_id>/accept", methods=["POST"])
+@require("roster.import")
+def import_accept(batch_id):
+    """Write only the valid rows of a checked file, at the user's explicit request."""
+    try:
+        batch = importer.commit(current_user, batch_id, only_valid=True)
+    except PortalError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("roster.import_start"))
+    db.session.commit()
+    flash(f"已导入有效行 {batch.imported_rows} 人，跳过错误行 {batch.error_rows} 行", "success")
+    return redirect(url_for("roster.person_list"))
+
+
+@blueprint.route("/import/template")
+@require("roster.import")
+def import_template():
+    """An empty sheet with the expected column headers."""
+    return send_file(importer.template_xlsx(), as_attachment=True, download_name="花名册导入模板.xlsx")
+
+
+@blueprint.route("/export", methods=["POST"])
+@require("roster.export")
+def export():
+    """The roster (within the user's scope, as filtered) as .xlsx; audited."""
+    stream = exporter.export_roster(current_user, branch_id=request.form.get("branch", type=int))
+    db.session.commit()
+    return send_file(stream, as_attachment=True, download_name="花名册.xlsx")

@@ -1,0 +1,120 @@
+"""Fixtures: app -> db -> factories, a fresh database state for every test."""
+
+import os
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from portal import create_app
+from portal.core import clock
+from portal.core.permissions import Role
+from portal.extensions import db as _db
+from portal.roster.models import OrgKind, PoliticalStatus
+from tests import factories
+
+_TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
+
+
+def database_url():
+    """TEST_DATABASE_URL, or a throwaway SQLite file."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def app():
+    """One app for the session, its schema built by the migrations (not create_all)."""
+    app = create_app({
+        "CONFIG": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url(),
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        "UPLOAD_DIR": str(_TMP / "uploads"),
+        "BACKUP_DIR": str(_TMP / "backups"),
+    })
+    with app.app_context():
+        _db.drop_all()
+        with _db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+        yield app
+        _db.session.remove()
+
+
+@pytest.fixture()
+def db(app):
+    """The database, emptied after each test."""
+    yield _db
+    _db.session.rollback()
+    clock.freeze(None)
+    with _db.engine.begin() as conn:
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
+    _db.session.remove()
+
+
+@pytest.fixture()
+def client(app, db):
+    """A test client (CSRF off unless a test turns it on)."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture()
+def csrf_client(app, db):
+    """A test client with CSRF protection on, as in production."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture()
+def world(db):
+    """A small mine: a committee, two branches with units, and one account per role."""
+    committee = factories.make_org("示范煤矿党委", OrgKind.COMMITTEE)
+    branch_a = factories.make_org("综采一队党支部", OrgKind.BRANCH, committee)
+    branch_b = factories.make_org("掘进二队党支部", OrgKind.BRANCH, committee)
+    unit_a = factories.make_unit("综采一队", branch_a)
+    unit_b = factories.make_unit("掘进二队", branch_b)
+    people = SimpleNamespace(
+        secretary=factories.make_person(unit_a, "王书记"),
+        member=factories.make_person(unit_a, "张三"),
+        activist=factories.make_person(unit_a, "李四", PoliticalStatus.ACTIVIST),
+        staff=factories.make_person(unit_a, "赵六", PoliticalStatus.MASSES),
+        committee=factories.make_person(unit_b, "刘委员"),
+        other=factories.make_person(unit_b, "陈五"),
+    )
+    users = SimpleNamespace(
+        admin=factories.make_user(login_name="admin", roles=[(Role.ADMIN, committee)]),
+        committee=factories.make_user(people.committee, roles=[(Role.COMMITTEE, committee)]),
+        secretary=factories.make_user(people.secretary, roles=[(Role.SECRETARY, branch_a)]),
+        member=factories.make_user(people.member, roles=[(Role.MEMBER, branch_a)]),
+        activist=factories.make_user(people.activist, roles=[(Role.ACTIVIST, branch_a)]),
+        staff=factories.make_user(people.staff, roles=[(Role.STAFF, branch_a)]),
+    )
+    _db.session.commit()
+    return SimpleNamespace(
+        committee=committee, branch_a=branch_a, branch_b=branch_b, unit_a=unit_a, unit_b=unit_b,
+        people=people, users=users,
+    )
+
+
+def login(client, user, password=factories.PASSWORD):
+    """Log in through the real form; returns the response."""
+    identifier = user.login_name or user.person.employee_no
+    return client.post("/login", data={"identifier": identifier, "password": password})
+
+
+@pytest.fixture()
+def login_as(client):
+    """Log the test client in as a user: login_as(world.users.secretary)."""
+
+    def _login(user, password=factories.PASSWORD):
+        response = login(client, user, password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return _login
