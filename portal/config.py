@@ -44,6 +44,7 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    WTF_I18N_ENABLED = False  # WTForms' bundled zh messages, see core.forms.PortalForm
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token instead
     BOOTSTRAP_SERVE_LOCAL = True
     HSTS = False

@@ -6,6 +6,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -24,6 +25,19 @@ def database_url():
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.sqlite'}"
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    Flask reuses an app context that is already pushed, which would share `g` (and the
+    logged-in user cached there) and the database session between a test and its requests.
+    """
+
+    def open(self, *args, **kwargs):
+        """Run the request inside a fresh app context."""
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app():
     """One app for the session, its schema built by the migrations (not create_all)."""
@@ -34,6 +48,7 @@ def app():
         "UPLOAD_DIR": str(_TMP / "uploads"),
         "BACKUP_DIR": str(_TMP / "backups"),
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _db.drop_all()
         with _db.engine.begin() as conn:

@@ -1,20 +1,21 @@
 """Account forms; labels and messages in Chinese."""
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.core.forms import PortalForm
 from portal.core.permissions import ROLE_LABELS
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     """Log in by phone number, employee number or login name."""
 
     identifier = StringField("手机号 / 工号", validators=[DataRequired("请输入手机号或工号"), Length(max=40)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=256)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     """Change one's own password."""
 
     current_password = PasswordField("当前密码", validators=[DataRequired("请输入当前密码")])
@@ -22,7 +23,7 @@ class ChangePasswordForm(FlaskForm):
     confirm_password = PasswordField("再次输入新密码", validators=[DataRequired("请再次输入新密码")])
 
 
-class CreateAccountForm(FlaskForm):
+class CreateAccountForm(PortalForm):
     """Open an account for a person on the roster (or a named service account)."""
 
     person_id = IntegerField("人员编号", validators=[Optional()])
@@ -30,17 +31,17 @@ class CreateAccountForm(FlaskForm):
     display_name = StringField("显示名称", validators=[Optional(), Length(max=40)])
 
 
-class GrantRoleForm(FlaskForm):
+class GrantRoleForm(PortalForm):
     """Grant a role on an organisation."""
 
-    role = SelectField("角色", choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField("角色", choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
     organisation_id = SelectField("组织", coerce=int, validate_choice=True)
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(PortalForm):
     """Search accounts (GET, no CSRF)."""
 
-    class Meta:
+    class Meta(PortalForm.Meta):
         """A read-only filter: no CSRF token needed."""
 
         csrf = False

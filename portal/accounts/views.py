@@ -2,6 +2,7 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from portal.accounts import services
 from portal.accounts.forms import ChangePasswordForm, CreateAccountForm, GrantRoleForm, LoginForm
@@ -114,7 +115,7 @@ def user_detail(user_id):
 def _grant_form():
     form = GrantRoleForm()
     form.organisation_id.choices = [
-        (o.id, "　" * o.depth + o.name) for o in roster.organisation_tree()
+        SelectChoice(o.id, "　" * o.depth + o.name) for o in roster.organisation_tree()
         if current_user.has_permission("accounts.manage", o)
     ]
     return form

@@ -6,6 +6,8 @@ import uuid
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException
 
+from portal.core.exceptions import PortalError
+
 log = logging.getLogger("portal.errors")
 
 MESSAGES = {
@@ -28,6 +30,12 @@ def init_error_handlers(app):
             return _render(code, "表单已过期", "页面已过期或来源无法验证，请刷新页面后重新提交。")
         title, text = MESSAGES.get(code, (error.name, ""))
         return _render(code, title, text)
+
+    @app.errorhandler(PortalError)
+    def _portal_error(error):
+        # A rule a view did not translate itself (e.g. NotFound for an out-of-scope object).
+        title, _ = MESSAGES.get(error.status_code, MESSAGES[400])
+        return _render(error.status_code, title, error.message)
 
     @app.errorhandler(Exception)
     def _unexpected(error):

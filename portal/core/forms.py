@@ -1,6 +1,16 @@
-"""Helpers that turn service errors into what the user sees on a form."""
+"""The base form and the helper that turns service errors into form errors."""
 
 from flask import flash
+from flask_wtf import FlaskForm
+
+
+class PortalForm(FlaskForm):
+    """Base of every form: WTForms' own messages in Chinese."""
+
+    class Meta:
+        """Use WTForms' bundled zh translations (config WTF_I18N_ENABLED is off)."""
+
+        locales = ("zh",)
 
 
 def show_error(error, form=None):

@@ -1,16 +1,17 @@
 """Roster forms; the fields a form does not list can never be set through it."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.core.forms import PortalForm
 from portal.roster.models import ORG_KIND_LABELS, PersonStatus, PoliticalStatus
 
-GENDERS = [("男", "男"), ("女", "女")]
+GENDERS = [SelectChoice("男"), SelectChoice("女")]
 
 
-class PersonForm(FlaskForm):
+class PersonForm(PortalForm):
     """Add or edit one person."""
 
     name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=40)])
@@ -21,28 +22,28 @@ class PersonForm(FlaskForm):
     unit_id = SelectField("单位", coerce=int)
     job_type = StringField("工种", validators=[Optional(), Length(max=40)])
     skill_level = StringField("技能等级", validators=[Optional(), Length(max=20)])
-    political_status = SelectField("政治面貌", choices=[(s.value, s.value) for s in PoliticalStatus])
+    political_status = SelectField("政治面貌", choices=[SelectChoice(s.value) for s in PoliticalStatus])
     joined_party_on = DateField("入党时间", validators=[Optional()])
-    status = SelectField("状态", choices=[(s.value, s.value) for s in PersonStatus])
+    status = SelectField("状态", choices=[SelectChoice(s.value) for s in PersonStatus])
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(PortalForm):
     """Add an organisation to the tree."""
 
     name = StringField("名称", validators=[DataRequired("请填写名称"), Length(max=80)])
-    kind = SelectField("类型", choices=[(k.value, v) for k, v in ORG_KIND_LABELS.items()])
+    kind = SelectField("类型", choices=[SelectChoice(k.value, v) for k, v in ORG_KIND_LABELS.items()])
     parent_id = SelectField("上级组织", coerce=int)
     sort_order = IntegerField("排序", default=0, validators=[Optional()])
 
 
-class UnitForm(FlaskForm):
+class UnitForm(PortalForm):
     """Add an administrative unit (队组/科室)."""
 
     name = StringField("单位名称", validators=[DataRequired("请填写单位名称"), Length(max=80)])
     branch_id = SelectField("所属党支部", coerce=int)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     """Upload a roster sheet (.xlsx or .csv)."""
 
     file = FileField("花名册文件（.xlsx 或 .csv）", validators=[FileRequired("请选择要导入的文件")])

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from portal.core.exceptions import PortalError
 from portal.core.forms import show_error
@@ -109,7 +110,7 @@ def person_edit(person_id):
 def _person_form(obj=None):
     form = PersonForm(obj=obj)
     allowed = {b.id for b in services.branches_within(current_user.scopes("roster.edit"))}
-    form.unit_id.choices = [(u.id, u.name) for u in services.units() if u.branch_id in allowed]
+    form.unit_id.choices = [SelectChoice(u.id, u.name) for u in services.units() if u.branch_id in allowed]
     return form
 
 
@@ -135,7 +136,7 @@ def org_list():
 
 def _org_form():
     form = OrganisationForm()
-    form.parent_id.choices = [(o.id, "　" * o.depth + o.name) for o in services.organisation_tree()
+    form.parent_id.choices = [SelectChoice(o.id, "　" * o.depth + o.name) for o in services.organisation_tree()
                               if current_user.has_permission("org.manage", o)]
     return form
 
@@ -143,7 +144,7 @@ def _org_form():
 def _unit_form():
     form = UnitForm()
     form.branch_id.choices = [
-        (b.id, b.name) for b in services.branches_within(current_user.scopes("org.manage"))
+        SelectChoice(b.id, b.name) for b in services.branches_within(current_user.scopes("org.manage"))
     ]
     return form
 

@@ -1,0 +1,81 @@
+import re
+
+from sqlalchemy import select
+
+from portal.accounts.models import RoleGrant, User
+from portal.core.audit import AuditEntry
+from portal.extensions import db
+from tests.conftest import login
+from tests.factories import make_person
+
+
+def _actions():
+    return [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_admin_opens_an_account_with_a_one_time_password(app, client, world):
+    person = make_person(world.unit_b, "周八")
+    db.session.commit()
+    login(client, world.users.admin)
+    page = client.post("/accounts/new", data={"person_id": person.id}).get_data(as_text=True)
+    password = re.search(r'data-testid="temporary-password">([^<]+)<', page).group(1)
+    user = db.session.scalar(select(User).where(User.person_id == person.id))
+    assert user.must_change_password and "account_created" in _actions()
+    again = client.post("/accounts/new", data={"person_id": person.id}).get_data(as_text=True)
+    assert "已有账号" in again
+    newcomer = app.test_client()
+    assert login(newcomer, user, password).status_code == 302
+    assert newcomer.get("/").location.endswith("/account/password")
+
+
+def test_role_grant_is_audited_and_takes_effect(app, client, world):
+    staff = world.users.staff
+    login(client, world.users.admin)
+    response = client.post(f"/accounts/{staff.id}/roles", data={
+        "role": "secretary", "organisation_id": world.branch_a.id, "is_admin": "1"})
+    assert response.status_code == 302
+    grants = db.session.scalars(select(RoleGrant).where(RoleGrant.user_id == staff.id)).all()
+    assert sorted(g.role for g in grants) == ["secretary", "staff"]
+    assert "role_granted" in _actions()
+    staff_client = app.test_client()
+    login(staff_client, staff)
+    assert staff_client.get("/roster/").status_code == 200
+
+
+def test_last_admin_cannot_be_revoked_or_disabled(client, world):
+    admin = world.users.admin
+    login(client, admin)
+    grant = admin.grants[0]
+    page = client.post(f"/accounts/{admin.id}/roles/{grant.id}/revoke", follow_redirects=True)
+    assert "最后一个系统管理员" in page.get_data(as_text=True)
+    assert db.session.get(RoleGrant, grant.id) is not None
+    page = client.post(f"/accounts/{admin.id}/disable", follow_redirects=True).get_data(as_text=True)
+    assert "不能停用自己的账号" in page
+
+
+def test_unlock_and_reset_password(app, client, world):
+    member = world.users.member
+    other = app.test_client()
+    for _ in range(5):
+        other.post("/login", data={"identifier": member.person.employee_no, "password": "bad-bad-bad"})
+    login(client, world.users.admin)
+    assert "已锁定" in client.get(f"/accounts/{member.id}").get_data(as_text=True)
+    client.post(f"/accounts/{member.id}/unlock")
+    db.session.expire_all()
+    assert db.session.get(User, member.id).locked_until is None
+    page = client.post(f"/accounts/{member.id}/reset-password").get_data(as_text=True)
+    new_password = re.search(r'data-testid="temporary-password">([^<]+)<', page).group(1)
+    assert login(other, member, new_password).status_code == 302
+    assert other.get("/").location.endswith("/account/password")
+    assert {"account_unlocked", "password_reset"} <= set(_actions())
+
+
+def test_audit_log_filters_by_action_and_actor(client, world):
+    login(client, world.users.admin)
+    client.post(f"/accounts/{world.users.staff.id}/disable")
+    page = client.get("/audit/?action=account_disabled").get_data(as_text=True)
+    assert "停用账号" in page and "登录成功</strong>" not in page
+    by_actor = client.get("/audit/", query_string={"actor": "系统管理员"}).get_data(as_text=True)
+    assert "停用账号" in by_actor
+    nobody = client.get("/audit/", query_string={"actor": "不存在的人"}).get_data(as_text=True)
+    assert "没有符合条件的记录" in nobody

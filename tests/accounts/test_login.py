@@ -1,0 +1,121 @@
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.accounts.services import LOGIN_FAILED
+from portal.core import clock
+from portal.core.audit import AuditEntry
+from portal.extensions import db
+from tests.conftest import login
+from tests.factories import PASSWORD
+
+
+def _audit_actions():
+    return [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_log_in_by_employee_number_phone_and_login_name(client, world):
+    member = world.users.member
+    for identifier in (member.person.employee_no, member.person.reveal_phone()):
+        response = client.post("/login", data={"identifier": identifier, "password": PASSWORD})
+        assert response.status_code == 302 and response.location == "/"
+        assert "张三" in client.get("/").get_data(as_text=True)
+        client.post("/logout")
+    response = client.post("/login", data={"identifier": "admin", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_wrong_password_and_unknown_account_get_the_same_message(client, world):
+    wrong = client.post("/login", data={"identifier": "admin", "password": "nope-nope-nope"})
+    unknown = client.post("/login", data={"identifier": "nobody", "password": "nope-nope-nope"})
+    assert wrong.status_code == unknown.status_code == 200
+    assert LOGIN_FAILED in wrong.get_data(as_text=True)
+    assert LOGIN_FAILED in unknown.get_data(as_text=True)
+    assert _audit_actions() == ["login_failed", "login_failed"]
+
+
+def test_five_failures_lock_the_account_even_with_the_right_password(client, world):
+    for _ in range(5):
+        client.post("/login", data={"identifier": "admin", "password": "wrong-password-1"})
+    admin = db.session.get(User, world.users.admin.id)
+    db.session.refresh(admin)
+    assert admin.locked_until is not None
+    locked = client.post("/login", data={"identifier": "admin", "password": PASSWORD})
+    assert locked.status_code == 200 and LOGIN_FAILED in locked.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # still not logged in
+    actions = _audit_actions()
+    assert actions.count("login_failed") == 6
+    assert actions.count("account_locked") == 1
+    # After the lock period the right password works again.
+    clock.freeze(clock.utcnow() + timedelta(minutes=16))
+    assert client.post("/login", data={"identifier": "admin", "password": PASSWORD}).status_code == 302
+
+
+def test_failure_count_lives_in_the_database(client, world):
+    client.post("/login", data={"identifier": "admin", "password": "wrong-password-1"})
+    client.post("/login", data={"identifier": "admin", "password": "wrong-password-2"})
+    db.session.expire_all()
+    assert db.session.get(User, world.users.admin.id).failed_attempts == 2
+    # A success resets it.
+    client.post("/login", data={"identifier": "admin", "password": PASSWORD})
+    db.session.expire_all()
+    assert db.session.get(User, world.users.admin.id).failed_attempts == 0
+
+
+def test_session_is_rotated_on_login(client, world):
+    with client.session_transaction() as session:
+        session["planted"] = "by-an-attacker"
+    login(client, world.users.member)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        first_sid = session["sid"]
+    client.post("/logout")
+    login(client, world.users.member)
+    with client.session_transaction() as session:
+        assert session["sid"] != first_sid
+
+
+def test_logout_ends_the_accounts_other_sessions(app, world):
+    phone, desk = app.test_client(), app.test_client()
+    login(phone, world.users.member)
+    login(desk, world.users.member)
+    assert desk.get("/").status_code == 200
+    phone.post("/logout")
+    assert phone.get("/").status_code == 302
+    assert desk.get("/").status_code == 302  # revoked on the server
+
+
+def test_admin_disabling_an_account_ends_its_sessions(app, world):
+    member, admin = app.test_client(), app.test_client()
+    login(member, world.users.member)
+    login(admin, world.users.admin)
+    assert admin.post(f"/accounts/{world.users.member.id}/disable").status_code == 302
+    assert member.get("/").status_code == 302
+    again = login(member, world.users.member)
+    assert again.status_code == 200 and LOGIN_FAILED in again.get_data(as_text=True)
+
+
+def test_idle_session_times_out(client, world):
+    start = clock.utcnow()
+    clock.freeze(start)
+    login(client, world.users.member)
+    clock.freeze(start + timedelta(minutes=100))
+    assert client.get("/").status_code == 200
+    clock.freeze(start + timedelta(minutes=100 + 121))
+    response = client.get("/")
+    assert response.status_code == 302 and response.location.endswith("/login")
+    assert "长时间未操作" in client.get("/login").get_data(as_text=True)
+
+
+def test_login_form_keeps_what_was_typed(client, world):
+    page = client.post("/login", data={"identifier": "E99999", "password": ""}).get_data(as_text=True)
+    assert 'value="E99999"' in page
+    assert "请输入密码" in page
+
+
+def test_next_parameter_cannot_redirect_off_site(client, world):
+    response = client.post(
+        "/login?next=//evil.example/", data={"identifier": "admin", "password": PASSWORD}
+    )
+    assert response.location == "/"
