@@ -56,6 +56,8 @@ class Config:
 class DevelopmentConfig(Config):
     """Local use with `make run`: SQLite in instance/, debug off by default."""
 
+    ENV_NAME = "development"
+
     DEBUG = _env_bool("FLASK_DEBUG", False)
 
 
@@ -63,6 +65,7 @@ class TestingConfig(Config):
     """The test suite; the database comes from TEST_DATABASE_URL."""
 
     TESTING = True
+    ENV_NAME = "testing"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False  # switched on by the tests that check it
 
@@ -70,6 +73,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     """gunicorn behind HTTPS; refuses to start with development secrets."""
 
+    ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS = True

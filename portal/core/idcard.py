@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from portal.core.clock import localnow
 from portal.core.exceptions import ValidationError
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -40,7 +41,7 @@ def parse_id_number(raw, today=None):
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError("身份证号中的出生日期不存在") from None
-    today = today or date.today()
+    today = today or localnow().date()
     if birth > today or birth.year < 1900:
         raise ValidationError("身份证号中的出生日期不合理")
     if check_digit(number[:17]) != number[17]:

@@ -1,11 +1,11 @@
 """Roster rules: organisations, scoped look-ups, search, and person records."""
 
-from datetime import date
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 from sqlalchemy import func, or_, select
 
 from portal.core import audit, crypto
+from portal.core.clock import localnow
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
 from portal.core.idcard import looks_like_phone, normalise_phone, parse_id_number
 from portal.extensions import db
@@ -153,11 +153,22 @@ def find_person_by_id_number(number):
 
 # --- search ---------------------------------------------------------------------------------
 
+# Surnames whose reading differs from the character's everyday reading (曾 is zeng, not ceng).
+SURNAME_READINGS = {
+    "曾": "zeng", "翟": "zhai", "单": "shan", "解": "xie", "仇": "qiu", "朴": "piao", "查": "zha",
+    "区": "ou", "乐": "yue", "盖": "ge", "缪": "miao", "覃": "qin", "柏": "bai", "秘": "bi",
+    "尉": "yu", "员": "yun", "宓": "mi", "繁": "po", "种": "chong", "重": "chong",
+    "万": "wan", "沈": "shen", "贾": "jia", "褚": "chu", "尤": "you", "句": "gou", "阚": "kan",
+}
+
+
 def name_keys(name):
     """Full pinyin and initials of a name, for search: 张三 -> ('zhangsan', 'zs')."""
-    full = "".join(lazy_pinyin(name, errors="ignore")).lower()
-    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
-    return full[:120], initials[:20]
+    syllables = lazy_pinyin(name, errors="ignore")
+    if name and name[0] in SURNAME_READINGS and syllables:
+        syllables[0] = SURNAME_READINGS[name[0]]
+    syllables = [s.lower() for s in syllables]
+    return "".join(syllables)[:120], "".join(s[0] for s in syllables if s)[:20]
 
 
 def search_people(actor, q=None, branch_id=None, status=None, political_status=None,
@@ -234,7 +245,7 @@ def person_fields(*, name, gender, id_number, phone, unit, employee_no=None, job
     if political_status in PARTY_STATUSES:
         if joined_party_on is None:
             raise ValidationError("党员须填写入党时间", field="joined_party_on")
-        if joined_party_on > date.today() or joined_party_on <= info.birth_date:
+        if joined_party_on > localnow().date() or joined_party_on <= info.birth_date:
             raise ValidationError("入党时间不合理", field="joined_party_on")
     elif joined_party_on is not None:
         raise ValidationError("非党员不应填写入党时间", field="joined_party_on")

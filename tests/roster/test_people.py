@@ -124,3 +124,12 @@ def test_org_tree_and_units(client, world):
     assert "党委下不能设立党小组" in bad.get_data(as_text=True)
     page = client.get("/roster/orgs").get_data(as_text=True)
     assert "机电科党支部" in page and "第一党小组" not in page
+
+
+def test_surnames_with_a_special_reading_are_found_by_their_initials(client, world):
+    make_person(world.unit_a, "曾伟")
+    make_person(world.unit_a, "翟志刚")
+    db.session.commit()
+    login(client, world.users.secretary)
+    assert "曾伟" in client.get("/roster/?q=zw").get_data(as_text=True)
+    assert "翟志刚" in client.get("/roster/?q=zzg").get_data(as_text=True)
