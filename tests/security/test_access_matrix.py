@@ -14,6 +14,7 @@ EXPECTED = {
     "static": ("GET", PUBLIC),
     "bootstrap.static": ("GET", PUBLIC),
     "accounts.login": ("GET", PUBLIC),
+    "home.favicon": ("GET", PUBLIC),
     "home.index": ("GET", EVERYONE),
     "accounts.logout": ("POST", EVERYONE),
     "accounts.change_password": ("GET", EVERYONE),
