@@ -7,16 +7,13 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
 
-def _keys():
-    raw = current_app.config["ID_ENCRYPTION_KEYS"]
-    return [k.strip() for k in raw.split(",") if k.strip()]
-
-
 def _fernet():
+    # Rebuilt only when the configured keys change (tests switch them), not on every call.
     cache = current_app.extensions.setdefault("portal_crypto", {})
-    keys = tuple(_keys())
-    if cache.get("keys") != keys:
-        cache["keys"] = keys
+    raw = current_app.config["ID_ENCRYPTION_KEYS"]
+    if cache.get("raw") != raw:
+        keys = [k.strip() for k in raw.split(",") if k.strip()]
+        cache["raw"] = raw
         cache["fernet"] = MultiFernet([Fernet(k.encode()) for k in keys])
         # A separate, never-rotated key: rotating the encryption keys must not break look-ups.
         cache["index_key"] = current_app.config["ID_INDEX_KEY"].encode()

@@ -228,10 +228,16 @@ def person_fields(*, name, gender, id_number, phone, unit, employee_no=None, job
         raise ValidationError("姓名不能为空", field="name")
     if len(name) > 40:
         raise ValidationError("姓名过长", field="name")
-    info = parse_id_number(id_number)
+    try:
+        info = parse_id_number(id_number)
+    except ValidationError as error:
+        raise ValidationError(error.message, field="id_number") from None
     if gender and gender != info.gender:
         raise ValidationError(f"性别与身份证号不符（身份证号显示为{info.gender}）", field="gender")
-    phone = normalise_phone(phone)
+    try:
+        phone = normalise_phone(phone)
+    except ValidationError as error:
+        raise ValidationError(error.message, field="phone") from None
     try:
         political_status = PoliticalStatus(political_status)
     except ValueError:

@@ -1,3 +1,5 @@
+import re
+
 from sqlalchemy import func, select
 
 from portal.core import crypto
@@ -79,6 +81,7 @@ def test_create_person_with_bad_input_keeps_what_was_typed(client, world):
     bad = _person_form(world, id_number="140402198506150012")  # wrong check digit
     page = client.post("/roster/new", data=bad).get_data(as_text=True)
     assert "身份证号校验位错误" in page and 'value="孙七"' in page
+    assert re.search(r'<input class="form-control is-invalid" id="id_number"', page)  # under its field
     wrong_gender = client.post("/roster/new", data=_person_form(world, gender="女")).get_data(as_text=True)
     assert "性别与身份证号不符" in wrong_gender
     duplicate = _person_form(world, id_number=world.people.other.reveal_id_number())
