@@ -15,6 +15,7 @@ def create_app(config=None):
     register_errorhandlers(app)
     register_template_helpers(app)
     register_cli(app)
+    register_jobs(app)
     return app
 
 
@@ -68,6 +69,7 @@ def register_blueprints(app):
     app.register_blueprint(roster)
 
 
+
 def register_errorhandlers(app):
     """Chinese error pages with an incident id; service errors become flashes."""
     from portal.core.errors import init_error_handlers
@@ -87,6 +89,13 @@ def register_cli(app):
     from portal.cli import init_cli
 
     init_cli(app)
+
+
+def register_jobs(app):
+    """Collect each domain's scheduled jobs for the scheduler process."""
+    from portal.credits.jobs import SCHEDULE as CREDIT_JOBS
+
+    app.extensions["portal_jobs"] = [*CREDIT_JOBS]
 
 
 def _migrations_dir():

@@ -37,3 +37,21 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def is_sqlite():
     """True when the bound database is SQLite."""
     return db.engine.dialect.name == "sqlite"
+
+
+def upsert_add(model, rows, key_columns, add_columns, replace_columns=()):
+    """INSERT rows, or on a key clash add `add_columns` onto the existing row (SQLite and PostgreSQL)."""
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the portal supports these two
+        raise RuntimeError(f"unsupported database {dialect}")
+    stmt = insert(model).values(rows)
+    table = model.__table__
+    updates = {c: table.c[c] + stmt.excluded[c] for c in add_columns}
+    updates.update({c: stmt.excluded[c] for c in replace_columns})
+    db.session.execute(stmt.on_conflict_do_update(index_elements=list(key_columns), set_=updates))

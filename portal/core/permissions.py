@@ -37,6 +37,11 @@ PERMISSIONS = {
     "org.manage": {Role.ADMIN, Role.COMMITTEE},
     "accounts.manage": {Role.ADMIN},
     "audit.view": {Role.ADMIN},
+    "credits.rankings": {Role.COMMITTEE, Role.SECRETARY},
+    "credits.ledger": {Role.COMMITTEE, Role.SECRETARY},
+    "credits.rules": {Role.COMMITTEE},
+    "credits.adjust": {Role.COMMITTEE},
+    "credits.payout": {Role.COMMITTEE},
 }
 
 PUBLIC = "public"

@@ -1,0 +1,30 @@
+"""Scheduled credit jobs; plain functions run inside an app context by the scheduler process."""
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+
+from portal.credits import standings
+from portal.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def close_ended_periods():
+    """Freeze every ended 旬/month/quarter/year not yet frozen; safe to run twice or in parallel."""
+    closed = []
+    for period in standings.periods_to_close():
+        try:
+            with db.session.begin_nested():
+                if standings.close_period(period) is not None:
+                    closed.append(period.label)
+        except IntegrityError:
+            log.info("period %s was closed by another process", period.key)
+    db.session.commit()
+    return closed
+
+
+# (job id, function, cron fields in Asia/Shanghai)
+SCHEDULE = [
+    ("credits.close_ended_periods", close_ended_periods, {"hour": 0, "minute": 5}),
+]

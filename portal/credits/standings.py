@@ -1,0 +1,241 @@
+"""Rankings (one query function per ranking, ties ranked alike) and the freezing of closed periods."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, delete, func, insert, literal, select
+
+from portal.core.clock import localnow
+from portal.core.periods import PeriodKind, ended_periods_since, period_containing
+from portal.credits.models import ClosedPeriod, CreditTotal, LedgerEntry, SnapshotRow
+from portal.extensions import db
+from portal.roster.models import PARTY_STATUSES, Organisation, OrgKind, Person, PersonStatus
+
+
+@dataclass
+class PersonStanding:
+    """One row of a person ranking."""
+
+    rank: int
+    person_id: int
+    name: str
+    branch_id: int | None
+    branch_name: str
+    points: int
+    previous_rank: int | None = None
+
+    @property
+    def change(self):
+        """Places gained since the previous period (positive is better), or None if new."""
+        return None if self.previous_rank is None else self.previous_rank - self.rank
+
+
+@dataclass
+class BranchStanding:
+    """One row of a branch ranking: averages so that size does not win."""
+
+    rank: int
+    branch_id: int
+    name: str
+    members: int
+    participants: int
+    points: int
+
+    @property
+    def average(self):
+        """Points per member."""
+        return round(self.points / self.members, 1) if self.members else 0.0
+
+    @property
+    def participation(self):
+        """Share of members with any points, in per cent."""
+        return round(100 * self.participants / self.members, 1) if self.members else 0.0
+
+
+def closed_period(period):
+    """The ClosedPeriod row for a period, or None while it is open."""
+    return db.session.scalar(select(ClosedPeriod).where(
+        ClosedPeriod.kind == str(period.kind), ClosedPeriod.period_start == period.start))
+
+
+def _rank_source(period):
+    """(table, filters, rank column or None) for a period: its frozen snapshot, or the live totals."""
+    frozen = closed_period(period)
+    if frozen is not None:
+        return SnapshotRow, [SnapshotRow.period_id == frozen.id], SnapshotRow.rank
+    return CreditTotal, [CreditTotal.kind == str(period.kind), CreditTotal.period_start == period.start], None
+
+
+def person_ranking(period, branch_ids=None, limit=None, offset=0):
+    """People by points in a period, ties ranked alike (1, 2, 2, 4); optionally within branches."""
+    table, filters, stored_rank = _rank_source(period)
+    rank = func.rank().over(order_by=table.points.desc())
+    if branch_ids is not None:
+        filters = [*filters, table.branch_id.in_(branch_ids)]
+        stored_rank = None  # ranks within the selection, not committee-wide
+    inner = (
+        select(table.person_id, table.branch_id, table.points,
+               (stored_rank if stored_rank is not None else rank).label("rank"))
+        .where(*filters)
+        .subquery()
+    )
+    stmt = (
+        select(inner.c.rank, inner.c.person_id, Person.name, inner.c.branch_id,
+               func.coalesce(Organisation.name, "").label("branch_name"), inner.c.points)
+        .join(Person, Person.id == inner.c.person_id)
+        .outerjoin(Organisation, Organisation.id == inner.c.branch_id)
+        .order_by(inner.c.rank, Person.name_pinyin, Person.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = [PersonStanding(*row) for row in db.session.execute(stmt)]
+    _attach_previous_ranks(rows, period.previous(), branch_ids)
+    return rows
+
+
+def ranking_size(period, branch_ids=None):
+    """How many people a person ranking has (for paging)."""
+    table, filters, _ = _rank_source(period)
+    if branch_ids is not None:
+        filters = [*filters, table.branch_id.in_(branch_ids)]
+    return db.session.scalar(select(func.count()).select_from(table).where(*filters))
+
+
+def _attach_previous_ranks(rows, previous, branch_ids):
+    if not rows:
+        return
+    table, filters, stored_rank = _rank_source(previous)
+    if branch_ids is not None:
+        filters = [*filters, table.branch_id.in_(branch_ids)]
+        stored_rank = None
+    rank = stored_rank if stored_rank is not None else func.rank().over(order_by=table.points.desc())
+    inner = select(table.person_id, rank.label("rank")).where(*filters).subquery()
+    wanted = [r.person_id for r in rows]
+    found = dict(db.session.execute(
+        select(inner.c.person_id, inner.c.rank).where(inner.c.person_id.in_(wanted))).all())
+    for row in rows:
+        row.previous_rank = found.get(row.person_id)
+
+
+def person_ranking_for(period, person_id):
+    """One person's committee-wide rank, points and the number of people ranked."""
+    table, filters, stored_rank = _rank_source(period)
+    rank = stored_rank if stored_rank is not None else func.rank().over(order_by=table.points.desc())
+    inner = select(table.person_id, table.points, rank.label("rank")).where(*filters).subquery()
+    found = db.session.execute(
+        select(inner.c.rank, inner.c.points).where(inner.c.person_id == person_id)
+    ).first()
+    size = db.session.scalar(select(func.count()).select_from(table).where(*filters))
+    return (found.rank, found.points, size) if found else (None, 0, size)
+
+
+def branch_ranking(period, within=None):
+    """Branches by points per member (ties by participation), with participation rates."""
+    table, filters, _ = _rank_source(period)
+    members = (
+        select(Person.branch_id, func.count().label("members"))
+        .where(Person.political_status.in_(PARTY_STATUSES), Person.status == PersonStatus.ON_POST)
+        .group_by(Person.branch_id)
+        .subquery()
+    )
+    earned = (
+        select(table.branch_id, func.sum(table.points).label("points"),
+               func.sum(case((table.points > 0, 1), else_=0)).label("participants"))
+        .join(Person, and_(Person.id == table.person_id, Person.political_status.in_(PARTY_STATUSES)))
+        .where(*filters)
+        .group_by(table.branch_id)
+        .subquery()
+    )
+    branch_filter = [Organisation.kind == OrgKind.BRANCH]
+    if within is not None:
+        branch_filter.append(Organisation.id.in_(within))
+    points = func.coalesce(earned.c.points, 0)
+    member_count = func.coalesce(members.c.members, 0)
+    average = case((member_count > 0, points * literal(1.0) / member_count), else_=0.0)
+    participation = case(
+        (member_count > 0, func.coalesce(earned.c.participants, 0) * literal(1.0) / member_count), else_=0.0)
+    stmt = (
+        select(func.rank().over(order_by=(average.desc(), participation.desc())).label("rank"),
+               Organisation.id, Organisation.name, member_count, func.coalesce(earned.c.participants, 0), points)
+        .outerjoin(members, members.c.branch_id == Organisation.id)
+        .outerjoin(earned, earned.c.branch_id == Organisation.id)
+        .where(*branch_filter)
+        .order_by(average.desc(), participation.desc(), Organisation.sort_order, Organisation.id)
+    )
+    return [BranchStanding(*row) for row in db.session.execute(stmt)]
+
+
+def points_over_time(person_id, kind=PeriodKind.MONTH, count=12):
+    """A person's points in each of the last `count` periods of `kind`, oldest first."""
+    newest = period_containing(kind, localnow().date())
+    periods = [newest]
+    for _ in range(count - 1):
+        periods.append(periods[-1].previous())
+    periods.reverse()
+    totals = dict(db.session.execute(
+        select(CreditTotal.period_start, CreditTotal.points).where(
+            CreditTotal.kind == str(kind), CreditTotal.person_id == person_id,
+            CreditTotal.period_start >= periods[0].start)
+    ).all())
+    return [(p, totals.get(p.start, 0)) for p in periods]
+
+
+def ledger_page(person_id, period=None, page=1, per_page=30):
+    """A person's entries, newest first, optionally within one period."""
+    stmt = select(LedgerEntry).where(LedgerEntry.person_id == person_id)
+    if period is not None:
+        stmt = stmt.where(LedgerEntry.booked_on >= period.start, LedgerEntry.booked_on <= period.end)
+    stmt = stmt.order_by(LedgerEntry.booked_on.desc(), LedgerEntry.id.desc())
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+# --- closing ----------------------------------------------------------------------------------------
+
+def close_period(period):
+    """Freeze one ended period into a snapshot; idempotent (a second call changes nothing)."""
+    if closed_period(period) is not None:
+        return None
+    if period.end >= localnow().date():
+        raise ValueError("a period can only be closed after it has ended")
+    frozen = ClosedPeriod(kind=str(period.kind), period_start=period.start, period_end=period.end)
+    db.session.add(frozen)
+    db.session.flush()  # a concurrent closer fails here on the unique (kind, period_start)
+    rank = func.rank().over(order_by=CreditTotal.points.desc())
+    db.session.execute(insert(SnapshotRow).from_select(
+        ["period_id", "person_id", "branch_id", "points", "rank"],
+        select(literal(frozen.id), CreditTotal.person_id, CreditTotal.branch_id, CreditTotal.points, rank)
+        .where(CreditTotal.kind == str(period.kind), CreditTotal.period_start == period.start),
+    ))
+    return frozen
+
+
+def periods_to_close(today=None):
+    """Ended periods not yet frozen, oldest first (from the first ledger entry on)."""
+    today = today or localnow().date()
+    first = db.session.scalar(select(func.min(LedgerEntry.booked_on)))
+    if first is None:
+        return []
+    done = set(db.session.execute(select(ClosedPeriod.kind, ClosedPeriod.period_start)).all())
+    return [p for p in ended_periods_since(first, today) if (str(p.kind), p.start) not in done]
+
+
+def rebuild_totals():
+    """Recompute the running totals from the ledger (they are derived data); returns the row count."""
+    db.session.execute(delete(CreditTotal))
+    daily = db.session.execute(
+        select(LedgerEntry.booked_on, LedgerEntry.person_id, func.max(LedgerEntry.branch_id),
+               func.sum(LedgerEntry.points), func.count())
+        .group_by(LedgerEntry.booked_on, LedgerEntry.person_id)
+    )
+    totals = {}
+    for day, person_id, branch_id, points, entries in daily:
+        for kind in PeriodKind:
+            key = (str(kind), period_containing(kind, day).start, person_id)
+            row = totals.setdefault(key, dict(kind=key[0], period_start=key[1], person_id=person_id,
+                                              branch_id=branch_id, points=0, entries=0))
+            row["points"] += points
+            row["entries"] += entries
+    values = list(totals.values())
+    for start in range(0, len(values), 5000):
+        db.session.execute(insert(CreditTotal), values[start:start + 5000])
+    return len(values)
