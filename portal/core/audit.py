@@ -39,6 +39,17 @@ ACTION_LABELS = {
     "credit_payout_signed": "签认季度兑现",
 }
 
+TARGET_LABELS = {
+    "person": "人员",
+    "user_account": "账号",
+    "import_batch": "导入批次",
+    "organisation": "组织",
+    "unit": "单位",
+    "ledger_entry": "积分记录",
+    "credit_rule": "积分规则",
+    "credit_payout_list": "兑现名单",
+}
+
 
 class AuditEntry(db.Model):
     """One audited event. Rows are only ever inserted."""
@@ -61,6 +72,11 @@ class AuditEntry(db.Model):
     def action_label(self):
         """The Chinese name of the action."""
         return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def target_label(self):
+        """The Chinese name of the kind of object acted on."""
+        return TARGET_LABELS.get(self.target_type, self.target_type)
 
 
 def record(action, target=None, detail=None, actor=None):

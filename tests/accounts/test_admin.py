@@ -79,3 +79,10 @@ def test_audit_log_filters_by_action_and_actor(client, world):
     assert "停用账号" in by_actor
     nobody = client.get("/audit/", query_string={"actor": "不存在的人"}).get_data(as_text=True)
     assert "没有符合条件的记录" in nobody
+
+
+def test_audit_log_names_objects_in_chinese(client, world):
+    login(client, world.users.admin)
+    client.post(f"/accounts/{world.users.staff.id}/disable")
+    page = client.get("/audit/?action=account_disabled").get_data(as_text=True)
+    assert f"对象：账号 #{world.users.staff.id}" in page and "user_account" not in page
