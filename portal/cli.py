@@ -7,8 +7,10 @@ def init_cli(app):
     from portal.core.backup import backup_cli
     from portal.core.scheduler_cli import scheduler_cli
     from portal.demo import demo_cli
+    from portal.roster.commands import roster_cli
 
     app.cli.add_command(accounts_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(roster_cli)
     app.cli.add_command(scheduler_cli)
