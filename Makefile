@@ -1,6 +1,7 @@
 # 党建学习管理平台 — build, run and test.
 #
 #   make run            set up .venv, migrate, load the demo mine if the database is empty, serve on :5000
+#                       (with the scheduler process beside gunicorn)
 #   make test           ruff, then the whole tests/ tree on SQLite and on a throwaway PostgreSQL 15
 #   make test-sqlite    the suite on SQLite only;  make test-postgres  on PostgreSQL only
 #   make lint           ruff
@@ -45,7 +46,7 @@ endef
 .PHONY: help run test test-sqlite test-postgres lint migrate-check clean
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- virtualenv: rebuilt only when a requirements file changes (stamp files inside .venv) ---
 
@@ -66,6 +67,8 @@ run: $(VENV)/.runtime-installed
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
 	@echo "党建学习管理平台: http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	@# The scheduler (period closing, reminders) runs as one process beside the web server.
+	$(FLASK) scheduler start & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null || true' EXIT; \
 	$(BIN)/gunicorn --workers $(WORKERS) --worker-class sync --bind $(HOST):$(PORT) \
 		--no-control-socket --access-logfile - wsgi:app
 

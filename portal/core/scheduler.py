@@ -5,7 +5,7 @@ import logging
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from portal.core.clock import LOCAL_TZ
+from portal.core.clock import LOCAL_TZ, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +32,16 @@ def run_job(app, job_id):
 
 
 def build_scheduler(app):
-    """A blocking scheduler with every job registered (one instance at a time, misfires coalesced)."""
+    """A blocking scheduler with every job registered (one instance at a time, misfires coalesced).
+
+    Each job also runs once at start-up, catching up on whatever fell due while the process
+    was down; jobs are idempotent, so this is always safe.
+    """
     scheduler = BlockingScheduler(timezone=LOCAL_TZ)
     for job_id, _func, cron in all_jobs(app):
         scheduler.add_job(
             run_job, CronTrigger(timezone=LOCAL_TZ, **cron), args=[app, job_id], id=job_id,
             max_instances=1, coalesce=True, misfire_grace_time=3600, replace_existing=True,
+            next_run_time=utcnow(),
         )
     return scheduler
