@@ -1,5 +1,6 @@
 """The append-only audit log: who did what, when, and from where."""
 
+import logging
 from datetime import datetime
 
 from flask import has_request_context, request
@@ -10,6 +11,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from portal.core.clock import utcnow
 from portal.core.models import UTCDateTime
 from portal.extensions import db
+
+log = logging.getLogger("portal.audit")
 
 ACTION_LABELS = {
     "login": "登录成功",
@@ -96,6 +99,8 @@ def record(action, target=None, detail=None, actor=None):
         ip=request.remote_addr if has_request_context() else None,
     )
     db.session.add(entry)
+    # For the operators' log: ids only; the detail may name people and stays in the database.
+    log.info("audit %s actor=%s target=%s#%s", action, entry.actor_id, entry.target_type, entry.target_id)
     return entry
 
 

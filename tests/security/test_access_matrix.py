@@ -40,6 +40,20 @@ EXPECTED = {
     "roster.import_accept": ("POST", {"admin", "committee"}),
     "roster.import_template": ("GET", {"admin", "committee"}),
     "roster.export": ("POST", {"admin", "committee", "secretary"}),
+    # The admin account has no roster person: 我的积分 tells them so (200), it is not refused.
+    "credits.mine": ("GET", EVERYONE),
+    "credits.rankings": ("GET", {"committee", "secretary"}),
+    "credits.ranking_export": ("GET", {"committee", "secretary"}),
+    "credits.person_ledger": ("GET", {"committee", "secretary"}),
+    "credits.ledger_export": ("GET", {"committee", "secretary"}),
+    "credits.payout_list": ("GET", {"committee"}),
+    "credits.payout_sign": ("POST", {"committee"}),
+    "credits.rules": ("GET", {"committee"}),
+    "credits.rule_history": ("GET", {"committee"}),
+    "credits.rule_edit": ("GET", {"committee"}),
+    "credits.adjust": ("GET", {"committee"}),
+    "credits.reverse": ("POST", {"committee"}),
+    "credits.anomaly_report": ("GET", {"committee"}),
 }
 
 
@@ -51,6 +65,8 @@ def _url(app, endpoint, world):
         "grant_id": world.users.staff.grants[0].id,
         "person_id": world.people.member.id,  # in the secretary's own branch
         "batch_id": 999999,
+        "code": "study_read",
+        "entry_id": 999999,
     }
     with app.test_request_context():
         from flask import url_for
