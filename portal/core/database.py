@@ -34,6 +34,22 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_begin_before_savepoint(conn, name):
+    """Open a real transaction before a SAVEPOINT on SQLite.
+
+    pysqlite only issues BEGIN before INSERT/UPDATE/DELETE, so a SAVEPOINT that comes first
+    would start the transaction itself, and releasing it would commit at once: a later
+    rollback could then not undo it. Reads stay outside transactions, which keeps SQLite's
+    writers waiting on the busy timeout instead of failing on a stale snapshot.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
 def is_sqlite():
     """True when the bound database is SQLite."""
     return db.engine.dialect.name == "sqlite"
