@@ -61,13 +61,14 @@ def register_security(app):
 def register_blueprints(app):
     """Mount each domain's blueprint."""
     from portal.accounts.views import blueprint as accounts
+    from portal.credits.views import blueprint as credits
     from portal.home.views import blueprint as home
     from portal.roster.views import blueprint as roster
 
     app.register_blueprint(home)
     app.register_blueprint(accounts)
     app.register_blueprint(roster)
-
+    app.register_blueprint(credits)
 
 
 def register_errorhandlers(app):

@@ -2,12 +2,20 @@
 
 from flask_login import current_user
 
+from portal.core import charts
 from portal.core.clock import format_local
 
-# The navigation: (endpoint, label, permission or None for any logged-in user).
-# A module is listed here only once its pages exist.
+# A navigation entry for users whose account belongs to a person on the roster.
+HAS_PERSON = "has_person"
+
+# The navigation: (endpoint, label, permission, HAS_PERSON, or None for any logged-in user).
+# A module is listed here only once its pages exist. The credits module's other pages
+# (adjustments, anomalies, payout) are reached from its own sub-navigation.
 NAVIGATION = [
     ("home.index", "首页", None),
+    ("credits.mine", "我的积分", HAS_PERSON),
+    ("credits.rankings", "积分排名", "credits.rankings"),
+    ("credits.rules", "积分规则", "credits.rules"),
     ("roster.person_list", "花名册", "roster.view"),
     ("roster.org_list", "组织机构", "org.manage"),
     ("roster.import_start", "导入花名册", "roster.import"),
@@ -16,16 +24,24 @@ NAVIGATION = [
 ]
 
 
+def _allowed(requirement):
+    if requirement is None:
+        return True
+    if requirement == HAS_PERSON:
+        return current_user.person_id is not None
+    return current_user.has_permission(requirement)
+
+
 def init_templating(app):
-    """Register the `localtime` filter and the navigation for the current user."""
+    """Register the `localtime` filter, the chart functions and the navigation for the current user."""
     app.jinja_env.filters["localtime"] = format_local
+    app.jinja_env.filters["thousands"] = charts.format_number
+    app.jinja_env.globals.update(bar_chart=charts.bar_chart, line_chart=charts.line_chart,
+                                 histogram=charts.histogram)
 
     @app.context_processor
     def _navigation():
         if not current_user.is_authenticated:
             return {"nav_items": []}
-        items = [
-            (endpoint, label) for endpoint, label, perm in NAVIGATION
-            if perm is None or current_user.has_permission(perm)
-        ]
+        items = [(endpoint, label) for endpoint, label, requirement in NAVIGATION if _allowed(requirement)]
         return {"nav_items": items}

@@ -10,7 +10,7 @@ from portal.core import audit
 from portal.core.clock import LOCAL_TZ, localnow, utcnow
 from portal.core.database import upsert_add
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
-from portal.core.periods import PeriodKind, period_containing
+from portal.core.periods import PeriodKind, current_period, parse_key, period_containing, recent_periods
 from portal.credits.models import (
     ClosedPeriod,
     CreditAdjustment,
@@ -21,6 +21,7 @@ from portal.credits.models import (
 )
 from portal.credits.rules import DEFAULT_RULES, MANUAL
 from portal.extensions import db
+from portal.roster import services as roster
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,44 @@ def current_rules():
     ).all()
 
 
+def _current_version(code):
+    return db.session.scalar(
+        select(CreditRule).where(CreditRule.code == code, CreditRule.is_current.is_(True))
+    )
+
+
+def rule_table():
+    """The current version of every rule, with defaults never used yet shown as their version 1.
+
+    The defaults are unsaved objects, so listing the rules writes nothing.
+    """
+    rules = {rule.code: rule for rule in current_rules()}
+    for code, fields in DEFAULT_RULES.items():
+        if code not in rules and not db.session.scalar(select(CreditRule.id).where(CreditRule.code == code)):
+            values = {"mode": RuleMode.FIXED, "manual_only": False, "description": "", **fields}
+            rules[code] = CreditRule(code=code, version=1, valid_from=date(2000, 1, 1), is_current=True, **values)
+    order = list(DEFAULT_RULES)
+    return sorted(rules.values(), key=lambda r: (order.index(r.code) if r.code in order else len(order), r.code))
+
+
+def editable_rule(code):
+    """The rule the edit form starts from; NotFound for an unknown code, ValidationError for the manual rule."""
+    rule = next((r for r in rule_table() if r.code == code), None)
+    if rule is None:
+        raise NotFound("积分规则不存在")
+    if rule.manual_only:
+        raise ValidationError("手动加减分规则的分值由每次调整决定，不能修改")
+    return rule
+
+
+def rule_versions(code):
+    """rule_history(), or the unsaved version 1 of a default never used; NotFound for an unknown code."""
+    versions = rule_history(code) or [r for r in rule_table() if r.code == code]
+    if not versions:
+        raise NotFound("积分规则不存在")
+    return versions
+
+
 def rule_history(code):
     """Every version of one rule, newest first."""
     return db.session.scalars(
@@ -91,20 +130,23 @@ def change_rule(actor, code, *, name, points, mode, daily_cap, weekly_cap, month
     """Save new settings for a rule as a new version valid from today; older entries keep theirs."""
     if not actor.has_permission("credits.rules"):
         raise PermissionDenied("只有党委可以修改积分规则")
-    current = db.session.scalar(
-        select(CreditRule).where(CreditRule.code == code, CreditRule.is_current.is_(True))
-    )
-    if current is None:
+    current = _current_version(code)
+    if current is None and code not in DEFAULT_RULES:
         raise NotFound("积分规则不存在")
     if mode not in (RuleMode.FIXED, RuleMode.SCORE):
         raise ValidationError("计分方式无效", field="mode")
-    if current.manual_only:
+    if current.manual_only if current is not None else DEFAULT_RULES[code].get("manual_only", False):
         raise ValidationError("手动加减分规则的分值由每次调整决定，不能修改")
     if not 0 < points <= 1000:
         raise ValidationError("分值应在 1 到 1000 之间", field="points")
     for field, cap in (("daily_cap", daily_cap), ("weekly_cap", weekly_cap), ("monthly_cap", monthly_cap)):
         if cap is not None and cap < 1:
             raise ValidationError("上限应为正整数，不设上限请留空", field=field)
+    if current is None:
+        # A default rule edited before anything used it: write its version 1 first. Only after
+        # validating, so refused input writes nothing (see _create_default's savepoint).
+        _create_default(code)
+        current = _current_version(code)
     today = localnow().date()
     current.is_current = False
     current.valid_to = today - timedelta(days=1)
@@ -262,3 +304,84 @@ def reverse(actor, entry_id, reason):
                   utcnow(), recorded_by=actor, reason=reason, reverses=original)
     audit.record("credit_reversed", target=entry, actor=actor, detail=f"冲销第 {original.id} 条：{reason}")
     return entry
+
+
+def adjust_person(actor, person_id, points, reason):
+    """adjust() for a person named by id on a form; an unknown or out-of-scope id is a field error."""
+    try:
+        person = roster.get_person_for(actor, person_id, permission="credits.adjust")
+    except NotFound:
+        raise ValidationError("人员不存在或不在您的管理范围内，请核对人员编号", field="person_id") from None
+    return adjust(actor, person, points, reason)
+
+
+def adjustable_person(actor, person_id):
+    """The person an adjustment form names, if the actor may adjust them; None otherwise."""
+    if not person_id:
+        return None
+    try:
+        return roster.get_person_for(actor, person_id, permission="credits.adjust")
+    except NotFound:
+        return None
+
+
+# --- what the pages need --------------------------------------------------------------------------
+
+# How a ledger entry's source is named on the pages; other modules add their types here.
+SOURCE_LABELS = {
+    "adjustment": "手动调整",
+    "reversal": "冲销",
+    "article": "每日一学文章",
+    "daily_question": "每日一题",
+    "quiz": "每周一测",
+    "attempt": "每周一测",
+    "session": "组织生活",
+    "reflection": "心得体会",
+    "mentoring_log": "导师结对记录",
+    "wish": "微心愿",
+    "exemplar": "六大员评选",
+}
+EARLIEST_YEAR = 2000
+
+
+def source_label(entry):
+    """The source of an entry as people read it: 组织生活 #7, 冲销 #12."""
+    return f"{SOURCE_LABELS.get(entry.source_type, entry.source_type)} #{entry.source_id}"
+
+
+def period_from_key(key, kind=None):
+    """The period a URL names, or the current one of `kind` (default: month); NotFound if it is not one.
+
+    A period that has not started yet, or one before the portal could have data, is refused too,
+    so a hand-edited link gets a clear message instead of an empty or broken page.
+    """
+    if not key:
+        try:
+            return current_period(PeriodKind(kind or PeriodKind.MONTH))
+        except ValueError:
+            raise NotFound("考核周期类型无效，请选择旬、月、季度或年度") from None
+    try:
+        period = parse_key(key)
+    except (ValueError, OverflowError):
+        raise NotFound("考核周期无效，请从列表中选择") from None
+    if period.start > localnow().date():
+        raise NotFound("该考核周期尚未开始")
+    if period.start.year < EARLIEST_YEAR:
+        raise NotFound("该考核周期没有积分数据")
+    return period
+
+
+def period_choices(kind, count=13):
+    """The current period of `kind` and the ones before it, newest first, each with its closed flag."""
+    periods = recent_periods(kind, count)
+    closed = set(db.session.scalars(select(ClosedPeriod.period_start).where(
+        ClosedPeriod.kind == str(kind), ClosedPeriod.period_start >= periods[-1].start)))
+    return [(period, period.start in closed) for period in periods]
+
+
+def ranking_scope(actor, permission="credits.rankings"):
+    """The branch ids the actor's rankings cover, or None for the whole committee (every person)."""
+    scopes = actor.scopes(permission)
+    if any(org.parent_id is None for org in scopes):
+        return None
+    return [branch.id for branch in roster.branches_within(scopes)]

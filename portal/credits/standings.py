@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, case, delete, func, insert, literal, select
 
 from portal.core.clock import localnow
-from portal.core.periods import PeriodKind, ended_periods_since, period_containing
+from portal.core.periods import Period, PeriodKind, current_period, ended_periods_since, period_containing
 from portal.credits.models import ClosedPeriod, CreditTotal, LedgerEntry, SnapshotRow
 from portal.extensions import db
 from portal.roster.models import PARTY_STATUSES, Organisation, OrgKind, Person, PersonStatus
@@ -180,6 +181,59 @@ def points_over_time(person_id, kind=PeriodKind.MONTH, count=12):
     return [(p, totals.get(p.start, 0)) for p in periods]
 
 
+@dataclass
+class PeriodScore:
+    """A person's points and committee-wide rank in one period."""
+
+    period: Period
+    points: int
+    rank: int | None
+    size: int
+    closed: bool
+
+
+def person_summary(person_id, kinds=tuple(PeriodKind)):
+    """The person's points and rank in the current period of each kind (旬, month, quarter, year)."""
+    scores = []
+    for kind in kinds:
+        period = current_period(kind)
+        rank, points, size = person_ranking_for(period, person_id)
+        scores.append(PeriodScore(period, points, rank, size, closed_period(period) is not None))
+    return scores
+
+
+class ListPagination(Pagination):
+    """Flask-SQLAlchemy's pagination over any fetch(offset, limit) and total() pair."""
+
+    def _query_items(self):
+        return self._query_args["fetch"](self._query_offset, self.per_page)
+
+    def _query_count(self):
+        return self._query_args["total"]()
+
+
+def person_ranking_page(period, branch_ids=None, page=1, per_page=30):
+    """One page of person_ranking(), with the pager the templates use."""
+    return ListPagination(
+        page=page, per_page=per_page, max_per_page=None, error_out=False,
+        fetch=lambda offset, limit: person_ranking(period, branch_ids, limit=limit, offset=offset),
+        total=lambda: ranking_size(period, branch_ids),
+    )
+
+
+def period_totals(period, branch_ids=None):
+    """(person_id, branch_id, points) of everyone with points in the period (frozen if closed)."""
+    table, filters, _ = _rank_source(period)
+    if branch_ids is not None:
+        filters = [*filters, table.branch_id.in_(branch_ids)]
+    return db.session.execute(select(table.person_id, table.branch_id, table.points).where(*filters)).all()
+
+
+def points_distribution(period, branch_ids=None):
+    """Every ranked person's points in the period, for a histogram."""
+    return [row.points for row in period_totals(period, branch_ids)]
+
+
 def ledger_page(person_id, period=None, page=1, per_page=30):
     """A person's entries, newest first, optionally within one period."""
     stmt = select(LedgerEntry).where(LedgerEntry.person_id == person_id)
@@ -187,6 +241,23 @@ def ledger_page(person_id, period=None, page=1, per_page=30):
         stmt = stmt.where(LedgerEntry.booked_on >= period.start, LedgerEntry.booked_on <= period.end)
     stmt = stmt.order_by(LedgerEntry.booked_on.desc(), LedgerEntry.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def ledger_entries(person_id, period=None):
+    """All of a person's entries, newest first (for an export)."""
+    stmt = select(LedgerEntry).where(LedgerEntry.person_id == person_id)
+    if period is not None:
+        stmt = stmt.where(LedgerEntry.booked_on >= period.start, LedgerEntry.booked_on <= period.end)
+    return db.session.scalars(stmt.order_by(LedgerEntry.booked_on.desc(), LedgerEntry.id.desc())).all()
+
+
+def reversals_of(entry_ids):
+    """{original entry id: id of the entry that reverses it} for those of `entry_ids` reversed."""
+    if not entry_ids:
+        return {}
+    return dict(db.session.execute(
+        select(LedgerEntry.reverses_id, LedgerEntry.id).where(LedgerEntry.reverses_id.in_(list(entry_ids)))
+    ).all())
 
 
 # --- closing ----------------------------------------------------------------------------------------

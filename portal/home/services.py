@@ -6,6 +6,7 @@ from portal.accounts.models import User
 from portal.core import audit
 from portal.core.clock import utcnow
 from portal.core.permissions import Role
+from portal.credits import reports as credits
 from portal.extensions import db
 from portal.roster import services as roster
 
@@ -20,6 +21,8 @@ def dashboard(user):
             "counts": roster.count_by_status(user),
             "branches": roster.branch_headcounts(user),
         }
+    if user.person is not None or user.has_permission("credits.rankings"):
+        panels["credits"] = credits.home_summary(user)
     if user.person is not None:
         panels["me"] = {"person": user.person}
     return panels

@@ -24,8 +24,27 @@ def test_security_headers_on_every_response(client, world):
 
 def test_pages_carry_no_inline_script_or_style(client, world):
     login(client, world.users.admin)
-    for url in ("/", "/roster/", f"/roster/{world.people.member.id}", "/accounts/", "/audit/", "/roster/orgs"):
+    for url in ("/", "/roster/", f"/roster/{world.people.member.id}", "/accounts/", "/audit/", "/roster/orgs",
+                "/credits/mine"):
         page = client.get(url).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page), url
+        assert " style=" not in page and "<style" not in page, url
+        assert "cdn" not in page.lower(), url
+
+
+def test_credit_pages_carry_no_inline_script_or_style(client, world):
+    from portal.credits import services
+
+    services.adjust(world.users.committee, world.people.member, 5, "<script>alert(1)</script>")
+    db.session.commit()
+    login(client, world.users.committee)
+    member = world.people.member.id
+    for url in ("/", "/credits/mine", "/credits/rankings", "/credits/rankings?view=branch", f"/credits/people/{member}",
+                "/credits/payout", "/credits/rules", "/credits/rules/study_read", "/credits/rules/study_read/edit",
+                f"/credits/adjust?person_id={member}", "/credits/anomalies"):
+        response = client.get(url)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, url
         assert not re.search(r"<script(?![^>]*\bsrc=)", page), url
         assert " style=" not in page and "<style" not in page, url
         assert "cdn" not in page.lower(), url

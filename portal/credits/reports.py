@@ -1,0 +1,190 @@
+"""What the credit pages and exports show, assembled from the standings within the actor's scope."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.core.clock import format_local
+from portal.core.exceptions import NotFound
+from portal.core.periods import KIND_LABELS, PeriodKind, current_period
+from portal.core.xlsx import write_workbook
+from portal.credits import services, standings
+from portal.extensions import db
+from portal.roster.models import Organisation, OrgKind
+
+PAGE_SIZE = 30
+VIEWS = ("person", "branch")
+
+
+def change_text(change):
+    """A rank change as the pages and exports show it: ↑2, ↓1, 新 (not ranked before), — (same)."""
+    if change is None:
+        return "新"
+    if change > 0:
+        return f"↑{change}"
+    if change < 0:
+        return f"↓{-change}"
+    return "—"
+
+
+@dataclass
+class RankingBoard:
+    """Everything the ranking page shows for one period, within the actor's scope."""
+
+    period: object
+    closed: object
+    choices: list
+    view: str
+    branch_options: list
+    branch_id: int | None
+    whole_committee: bool
+    people: object
+    branch_rows: list
+    branch_count: int
+    distribution: list
+
+
+def _branch_options(scope):
+    stmt = select(Organisation).where(Organisation.kind == OrgKind.BRANCH)
+    if scope is not None:
+        stmt = stmt.where(Organisation.id.in_(scope))
+    return db.session.scalars(stmt.order_by(Organisation.sort_order, Organisation.id)).all()
+
+
+def _person_branch_ids(scope, branch_id):
+    """The branch filter for person rankings: the chosen branch (if the actor may see it) or the scope."""
+    if branch_id is None:
+        return scope
+    if scope is not None and branch_id not in scope:
+        raise NotFound("该党支部不在您的查看范围内")
+    return [branch_id]
+
+
+def scoped_branch_ranking(period, scope):
+    """Branch rows the actor may see, with ranks among all branches, and how many branches there are.
+
+    A secretary sees only their own branch's row (still ranked among every branch), never the
+    other branches' figures: in a small branch an average or a participation rate is, in
+    effect, one or two people's points, so other branches' rows would leak personal data.
+    """
+    rows = standings.branch_ranking(period)
+    if scope is None:
+        return rows, len(rows)
+    allowed = set(scope)
+    return [row for row in rows if row.branch_id in allowed], len(rows)
+
+
+def ranking_board(actor, period, view="person", branch_id=None, page=1):
+    """The ranking page: people (paged) or branches, the period choices and the chart data."""
+    scope = services.ranking_scope(actor)
+    view = view if view in VIEWS else "person"
+    person_scope = _person_branch_ids(scope, branch_id)
+    people = branch_rows = distribution = None
+    branch_count = 0
+    if view == "person":
+        people = standings.person_ranking_page(period, person_scope, page=page, per_page=PAGE_SIZE)
+        distribution = standings.points_distribution(period, person_scope)
+    else:
+        branch_rows, branch_count = scoped_branch_ranking(period, scope)
+    return RankingBoard(
+        period=period, closed=standings.closed_period(period), choices=services.period_choices(period.kind),
+        view=view, branch_options=_branch_options(scope), branch_id=branch_id,
+        whole_committee=person_scope is None, people=people, branch_rows=branch_rows or [],
+        branch_count=branch_count, distribution=distribution or [],
+    )
+
+
+@dataclass
+class LedgerBoard:
+    """A person's credits page: current totals and ranks, points over a year, the entries."""
+
+    person: object
+    summary: list
+    series: list
+    period: object
+    entries: object
+    reversals: dict
+    sources: dict
+
+    @property
+    def series_labels(self):
+        """Short month labels for the chart: 11月, 12月, 1月 ..."""
+        return [f"{period.start.month}月" for period, _ in self.series]
+
+
+def ledger_board(person, period=None, page=1):
+    """Everything 我的积分 (or a member's ledger page) shows for one person."""
+    entries = standings.ledger_page(person.id, period, page=page, per_page=PAGE_SIZE)
+    return LedgerBoard(
+        person=person, summary=standings.person_summary(person.id),
+        series=standings.points_over_time(person.id, PeriodKind.MONTH, 12), period=period,
+        entries=entries, reversals=standings.reversals_of([e.id for e in entries.items]),
+        sources={e.id: services.source_label(e) for e in entries.items},
+    )
+
+
+# --- exports --------------------------------------------------------------------------------------
+
+PERSON_HEADERS = ["排名", "姓名", "党支部", "积分", "名次变化"]
+BRANCH_HEADERS = ["排名", "党支部", "党员人数", "参与人数", "参与率（%）", "总积分", "人均积分"]
+LEDGER_HEADERS = ["入账日期", "获得时间", "积分规则", "规则版本", "积分", "来源", "补记说明", "原因", "状态", "记录人"]
+
+
+def ranking_workbook(actor, period, table="person", branch_id=None):
+    """A ranking as .xlsx with Chinese headers, within the actor's scope: (stream, file name)."""
+    scope = services.ranking_scope(actor)
+    status = "已结算" if standings.closed_period(period) else "实时"
+    if table == "branch":
+        rows, _ = scoped_branch_ranking(period, scope)
+        data = [[r.rank, r.name, r.members, r.participants, r.participation, r.points, r.average] for r in rows]
+        stream = write_workbook(BRANCH_HEADERS, data, title="支部排名", widths=[8, 28, 10, 10, 12, 10, 10])
+        return stream, f"支部积分排名_{period.label}_{status}.xlsx"
+    people = standings.person_ranking(period, _person_branch_ids(scope, branch_id))
+    data = [[r.rank, r.name, r.branch_name, r.points, change_text(r.change)] for r in people]
+    stream = write_workbook(PERSON_HEADERS, data, title="个人排名", widths=[8, 14, 28, 10, 10])
+    return stream, f"个人积分排名_{period.label}_{status}.xlsx"
+
+
+def entry_status(entry, reversals):
+    """已冲销 (with the reversing entry), 冲销记录 (of which entry), or empty."""
+    if entry.reverses_id is not None:
+        return f"冲销第 {entry.reverses_id} 条"
+    if entry.id in reversals:
+        return f"已冲销（第 {reversals[entry.id]} 条）"
+    return ""
+
+
+def ledger_workbook(person, period=None):
+    """A person's entries as .xlsx with Chinese headers: (stream, file name)."""
+    entries = standings.ledger_entries(person.id, period)
+    reversals = standings.reversals_of([e.id for e in entries])
+    data = [
+        [e.booked_on, format_local(e.earned_at), e.rule.name, e.rule.version, e.points, services.source_label(e),
+         e.late_note or "", e.reason or "", entry_status(e, reversals),
+         e.recorded_by.display_name if e.recorded_by else ""]
+        for e in entries
+    ]
+    stream = write_workbook(LEDGER_HEADERS, data, title="积分明细",
+                            widths=[12, 18, 16, 9, 8, 18, 36, 30, 18, 12])
+    suffix = f"_{period.label}" if period else ""
+    return stream, f"积分明细_{person.name}{suffix}.xlsx"
+
+
+# --- home page --------------------------------------------------------------------------------------
+
+def home_summary(user):
+    """The current month's credits for the home page: one's own points and rank, and branch standings."""
+    month = current_period(PeriodKind.MONTH)
+    panel = {"period": month, "kind_label": KIND_LABELS[PeriodKind.MONTH]}
+    if user.person is not None:
+        rank, points, size = standings.person_ranking_for(month, user.person.id)
+        panel["me"] = {"rank": rank, "points": points, "size": size}
+    if user.has_permission("credits.rankings"):
+        scope = services.ranking_scope(user)
+        rows, count = scoped_branch_ranking(month, scope)
+        if scope is None:
+            panel["top_branches"] = rows[:3]
+        else:
+            panel["own_branches"] = rows
+        panel["branch_count"] = count
+    return panel

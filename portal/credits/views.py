@@ -1,0 +1,198 @@
+"""Credit pages: my credits, rankings, a member's ledger, exports, payout, rules, adjustments, anomalies."""
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from portal.core.exceptions import PortalError, ValidationError
+from portal.core.forms import show_error
+from portal.core.periods import KIND_LABELS
+from portal.core.permissions import login_required, require
+from portal.credits import anomalies, payout, reports, services
+from portal.credits.forms import AdjustForm, PayoutSignForm, ReverseForm, RuleForm
+from portal.extensions import db
+from portal.roster import services as roster
+
+blueprint = Blueprint("credits", __name__, url_prefix="/credits")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _page():
+    return max(request.args.get("page", 1, type=int), 1)
+
+
+def _ledger_period():
+    """The period a ledger is filtered to (?period=key), or None for every entry."""
+    key = request.args.get("period")
+    return services.period_from_key(key) if key else None
+
+
+@blueprint.route("/mine")
+@login_required
+def mine():
+    """My credits: current totals and ranks, a year's chart and every entry behind them."""
+    if current_user.person is None:
+        return render_template("credits/no_person.html")
+    board = reports.ledger_board(current_user.person, _ledger_period(), page=_page())
+    return render_template("credits/ledger.html", board=board, own=True)
+
+
+@blueprint.route("/people/<int:person_id>")
+@require("credits.ledger")
+def person_ledger(person_id):
+    """A member's credits for their secretary or the committee (other branches: 404)."""
+    person = roster.get_person_for(current_user, person_id, permission="credits.ledger")
+    board = reports.ledger_board(person, _ledger_period(), page=_page())
+    return render_template("credits/ledger.html", board=board, own=False, reverse_form=ReverseForm())
+
+
+@blueprint.route("/people/<int:person_id>/export")
+@require("credits.ledger")
+def ledger_export(person_id):
+    """A member's entries as .xlsx (a read-only GET: nothing is written, so nothing is audited)."""
+    person = roster.get_person_for(current_user, person_id, permission="credits.ledger")
+    stream, name = reports.ledger_workbook(person, _ledger_period())
+    return send_file(stream, mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+@blueprint.route("/rankings")
+@require("credits.rankings")
+def rankings():
+    """Rankings by person or branch for a 旬, month, quarter or year, within the user's branches."""
+    period = services.period_from_key(request.args.get("period"), request.args.get("kind"))
+    board = reports.ranking_board(current_user, period, view=request.args.get("view", "person"),
+                                  branch_id=request.args.get("branch", type=int), page=_page())
+    return render_template("credits/rankings.html", board=board)
+
+
+@blueprint.route("/rankings/export")
+@require("credits.rankings")
+def ranking_export():
+    """A ranking as .xlsx within the user's scope (a read-only GET: nothing is written or audited)."""
+    period = services.period_from_key(request.args.get("period"), request.args.get("kind"))
+    stream, name = reports.ranking_workbook(current_user, period, table=request.args.get("view", "person"),
+                                            branch_id=request.args.get("branch", type=int))
+    return send_file(stream, mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+@blueprint.route("/payout")
+@require("credits.payout")
+def payout_list():
+    """A closed quarter's printable payout list, grouped by branch; signed off once."""
+    sheet = payout.sheet_for(request.args.get("period"))
+    return render_template("credits/payout.html", sheet=sheet, form=PayoutSignForm(period=sheet.period.key))
+
+
+@blueprint.route("/payout/sign", methods=["POST"])
+@require("credits.payout")
+def payout_sign():
+    """Sign the quarter's list off; it is locked afterwards."""
+    form = PayoutSignForm()
+    if not form.validate_on_submit():
+        flash("请从兑现名单页面签认", "danger")
+        return redirect(url_for("credits.payout_list"))
+    try:
+        period = payout.sign(current_user, form.period.data, form.note.data)
+    except PortalError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(f"{period.label}兑现名单已签认并锁定", "success")
+    return redirect(url_for("credits.payout_list", period=form.period.data))
+
+
+@blueprint.route("/rules")
+@require("credits.rules")
+def rules():
+    """The current version of every rule."""
+    return render_template("credits/rules.html", rules=services.rule_table())
+
+
+@blueprint.route("/rules/<code>")
+@require("credits.rules")
+def rule_history(code):
+    """Every version of one rule, newest first."""
+    return render_template("credits/rule_history.html", versions=services.rule_versions(code))
+
+
+@blueprint.route("/rules/<code>/edit", methods=["GET", "POST"])
+@require("credits.rules")
+def rule_edit(code):
+    """Change a rule: saving makes a new version valid from today; entries keep their version."""
+    try:
+        rule = services.editable_rule(code)  # an unknown code raises NotFound: a 404 page
+    except ValidationError as error:
+        flash(error.message, "warning")
+        return redirect(url_for("credits.rules"))
+    form = RuleForm(obj=rule)
+    if form.validate_on_submit():
+        try:
+            saved = services.change_rule(
+                current_user, code, name=form.name.data, points=form.points.data, mode=form.mode.data,
+                daily_cap=form.daily_cap.data, weekly_cap=form.weekly_cap.data,
+                monthly_cap=form.monthly_cap.data, applies_to=form.statuses.data,
+                description=form.description.data or "",
+            )
+        except PortalError as error:
+            db.session.rollback()
+            show_error(error, form)
+        else:
+            db.session.commit()
+            flash(f"已保存为“{saved.name}”第 {saved.version} 版，自 {saved.valid_from} 起生效", "success")
+            return redirect(url_for("credits.rule_history", code=code))
+    return render_template("credits/rule_form.html", form=form, rule=rule)
+
+
+@blueprint.route("/adjust", methods=["GET", "POST"])
+@require("credits.adjust")
+def adjust():
+    """A manual bonus or penalty for one person, with a reason; audited."""
+    form = AdjustForm(person_id=request.args.get("person_id", type=int))
+    if form.validate_on_submit():
+        try:
+            entry = services.adjust_person(current_user, form.person_id.data, form.points.data, form.reason.data)
+        except PortalError as error:
+            db.session.rollback()
+            show_error(error, form)
+        else:
+            db.session.commit()
+            flash(f"已为 {entry.person.name} 调整 {entry.points:+d} 分", "success")
+            return redirect(url_for("credits.person_ledger", person_id=entry.person_id))
+    target = services.adjustable_person(current_user, form.person_id.data)
+    return render_template("credits/adjust.html", form=form, target=target)
+
+
+@blueprint.route("/entries/<int:entry_id>/reverse", methods=["POST"])
+@require("credits.adjust")
+def reverse(entry_id):
+    """Cancel an entry with a reversing entry (the original stays); audited."""
+    form = ReverseForm()
+    back = request.form.get("person_id", type=int)
+    if not form.validate_on_submit():
+        flash(next(iter(form.reason.errors), "请写明冲销原因"), "danger")
+    else:
+        try:
+            entry = services.reverse(current_user, entry_id, form.reason.data)
+        except PortalError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"已冲销第 {entry_id} 条记录（{entry.points:+d} 分）", "success")
+            back = entry.person_id
+    return redirect(url_for("credits.person_ledger", person_id=back) if back else url_for("credits.rankings"))
+
+
+@blueprint.route("/anomalies")
+@require("credits.rules")
+def anomaly_report():
+    """Explained checks over a period's credits (bursts, frequent adjustments, outliers)."""
+    found = anomalies.report(current_user, request.args.get("period"), request.args.get("kind"))
+    return render_template("credits/anomalies.html", report=found)
+
+
+@blueprint.context_processor
+def _period_kinds():
+    """The period kinds' Chinese names, for the period picker."""
+    return {"period_kinds": KIND_LABELS}
