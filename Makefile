@@ -7,6 +7,7 @@
 #   make lint           ruff
 #   make migrate-check  do the migrations build exactly the models' schema?
 #   make clean          caches, test artefacts and .venv (never instance/ or backups/)
+#   make bench          load benchmarks (QUICK=1 for a short check); see README
 #
 # Narrow a test run with TESTS (paths) and PYTEST_ARGS, e.g.
 #   make test TESTS=tests/roster PYTEST_ARGS="-k import -x"
@@ -43,10 +44,10 @@ define run_pytest
 	exit $$rc
 endef
 
-.PHONY: help run test test-sqlite test-postgres lint migrate-check clean
+.PHONY: help run test test-sqlite test-postgres lint migrate-check clean bench
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- virtualenv: rebuilt only when a requirements file changes (stamp files inside .venv) ---
 
@@ -96,6 +97,11 @@ migrate-check: $(VENV)/.runtime-installed
 	export DATABASE_URL="sqlite:///$$scratch/check.sqlite"; \
 	$(FLASK) db upgrade; \
 	$(FLASK) db check
+
+# Load benchmarks against gunicorn on SQLite and PostgreSQL, as ratios to bare-Flask ceilings
+# measured in the same run. QUICK=1 for a short check; BENCH_ARGS="--db sqlite --only roster_list".
+bench: $(VENV)/.runtime-installed
+	$(BIN)/python -m tests.bench.run $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts bench-results.json

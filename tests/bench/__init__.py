@@ -1,0 +1,1 @@
+"""Benchmarks: the portal against bare-framework ceilings (python -m tests.bench.run)."""

@@ -1,0 +1,147 @@
+-- The one measurement script every wrk scenario and every ceiling runs, so the load
+-- generator is exactly the same for the portal and for the framework ceilings.
+--
+-- Arguments (after `--`), each key=value:
+--   path=/x           request path; {token} is replaced by a unique value per request
+--   method=GET        HTTP method
+--   body=a=1&b={token} form body (POST); {token} as above, {csrf} by the token in session_file
+--   session_file=F    file written by login.lua: line 1 the Cookie header, line 2 a CSRF token
+--   expect=200        any other status counts as an error
+--   tag=r1            prefix of the per-request tokens (unique per run)
+--   ack_file=F        write the tokens echoed back as data-token="..." (acknowledged writes)
+--   out_file=F        where done() writes its JSON (also printed after "BENCH_JSON ")
+--
+-- done() reports wrk's own summary and latency percentiles plus the per-thread counts
+-- of expected and unexpected responses.
+
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("thread_no", #threads)
+end
+
+local settings = {}
+ok_count, bad_count, sent_count = 0, 0, 0
+statuses = {}
+acked = {}
+ack_file, out_file = nil, nil
+
+local function read_lines(path)
+  local lines = {}
+  local handle = assert(io.open(path, "r"))
+  for line in handle:lines() do
+    table.insert(lines, line)
+  end
+  handle:close()
+  return lines
+end
+
+local function urlencode(text)
+  return (text:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
+local body_template, path_template, prefix, expect, want_ack
+local counter = 0
+
+function init(args)
+  for _, arg in ipairs(args) do
+    local key, value = arg:match("^([%w_]+)=(.*)$")
+    if key then settings[key] = value end
+  end
+  expect = tonumber(settings.expect or "200")
+  want_ack = settings.ack_file ~= nil
+  ack_file, out_file = settings.ack_file, settings.out_file
+  prefix = (settings.tag or "r") .. "-" .. thread_no .. "-"
+  wrk.method = settings.method or "GET"
+  path_template = settings.path or "/"
+  body_template = settings.body or ""
+  if settings.session_file then
+    local lines = read_lines(settings.session_file)
+    wrk.headers["Cookie"] = lines[1]
+    body_template = body_template:gsub("{csrf}", urlencode(lines[2] or ""))
+  end
+  if body_template ~= "" then
+    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+  end
+  local dynamic = path_template:find("{token}", 1, true) or body_template:find("{token}", 1, true)
+  if dynamic then
+    request = function()
+      counter = counter + 1
+      sent_count = counter
+      local token = prefix .. counter
+      local path = path_template:gsub("{token}", token)
+      local body = body_template:gsub("{token}", token)
+      return wrk.format(nil, path, nil, body ~= "" and body or nil)
+    end
+  else
+    wrk.path = path_template
+    wrk.body = body_template ~= "" and body_template or nil
+  end
+end
+
+function response(status, headers, body)
+  if status == expect then
+    ok_count = ok_count + 1
+    if want_ack then
+      local token = body:match('data%-token="([^"]+)"')
+      if token then acked[#acked + 1] = token end
+    end
+  else
+    bad_count = bad_count + 1
+    statuses[status] = (statuses[status] or 0) + 1
+  end
+end
+
+local function encode(value)
+  local kind = type(value)
+  if kind == "table" then
+    local parts = {}
+    for key, item in pairs(value) do
+      table.insert(parts, string.format("%q:%s", tostring(key), encode(item)))
+    end
+    return "{" .. table.concat(parts, ",") .. "}"
+  elseif kind == "string" then
+    return string.format("%q", value)
+  elseif kind == "number" and value == value and value ~= math.huge and value ~= -math.huge then
+    return string.format("%.17g", value)
+  end
+  return "null"
+end
+
+function done(summary, latency, requests)
+  local ok, bad, sent, unexpected, ack_count = 0, 0, 0, {}, 0
+  local ack_path, out_path = threads[1]:get("ack_file"), threads[1]:get("out_file")
+  local ack_handle = ack_path and assert(io.open(ack_path, "w"))
+  for _, thread in ipairs(threads) do
+    ok = ok + thread:get("ok_count")
+    bad = bad + thread:get("bad_count")
+    sent = sent + thread:get("sent_count")
+    for status, count in pairs(thread:get("statuses")) do
+      unexpected[tostring(status)] = (unexpected[tostring(status)] or 0) + count
+    end
+    if ack_handle then
+      for _, token in ipairs(thread:get("acked")) do
+        ack_handle:write(token, "\n")
+        ack_count = ack_count + 1
+      end
+    end
+  end
+  if ack_handle then ack_handle:close() end
+  local result = {
+    duration_us = summary.duration, requests = summary.requests, bytes = summary.bytes,
+    connect_errors = summary.errors.connect, read_errors = summary.errors.read,
+    write_errors = summary.errors.write, status_errors = summary.errors.status,
+    timeouts = summary.errors.timeout,
+    p50_us = latency:percentile(50), p90_us = latency:percentile(90),
+    p99_us = latency:percentile(99), max_us = latency.max, mean_us = latency.mean,
+    ok = ok, unexpected = bad, unexpected_statuses = unexpected, sent = sent, acked = ack_count,
+  }
+  local text = encode(result)
+  if out_path then
+    local handle = assert(io.open(out_path, "w"))
+    handle:write(text)
+    handle:close()
+  end
+  io.write("BENCH_JSON ", text, "\n")
+end
