@@ -4,9 +4,10 @@ import secrets
 
 from flask import flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from portal.accounts import passwords
-from portal.accounts.models import User
+from portal.accounts.models import RoleGrant, User
 from portal.accounts.services import password_expired
 from portal.core.clock import utcnow
 from portal.extensions import db, login_manager
@@ -27,7 +28,11 @@ def init_sessions(app):
         user_id, _, version = token.partition(":")
         if not user_id.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        # One query for the account, its grants and their organisations: this runs on every request.
+        user = db.session.get(
+            User, int(user_id),
+            options=[joinedload(User.grants).joinedload(RoleGrant.organisation)],
+        )
         # A bumped version (log-out elsewhere, password change, disabled) ends this session.
         if user is None or not user.active or str(user.session_version) != version:
             return None
@@ -47,7 +52,9 @@ def init_sessions(app):
             session.clear()
             flash("长时间未操作，已自动退出，请重新登录", "warning")
             return redirect(url_for("accounts.login"))
-        session["last_seen"] = now
+        if now - last_seen >= 60 or "last_seen" not in session:
+            # Refreshed at most once a minute, so most responses need no new session cookie.
+            session["last_seen"] = now
         if request.endpoint not in _ALLOWED_WHILE_CHANGE_PENDING and (
             current_user.must_change_password or password_expired(current_user)
         ):

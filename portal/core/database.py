@@ -12,6 +12,7 @@ def init_database(app):
     if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         options.setdefault("connect_args", {})["timeout"] = 30
+        options.pop("pool_pre_ping", None)  # a local file has no connection to lose
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
         if uri.startswith("sqlite:///") and uri != "sqlite:///:memory:":
             from pathlib import Path

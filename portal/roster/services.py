@@ -1,5 +1,6 @@
 """Roster rules: organisations, scoped look-ups, search, and person records."""
 
+from dataclasses import dataclass
 
 from pypinyin import lazy_pinyin
 from sqlalchemy import func, or_, select
@@ -7,7 +8,8 @@ from sqlalchemy import func, or_, select
 from portal.core import audit, crypto
 from portal.core.clock import localnow
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
-from portal.core.idcard import looks_like_phone, normalise_phone, parse_id_number
+from portal.core.idcard import looks_like_phone, mask_phone, normalise_phone, parse_id_number
+from portal.core.pagination import paginate_rows
 from portal.extensions import db
 from portal.roster.models import (
     ORG_CHILD_KINDS,
@@ -114,15 +116,18 @@ def units():
 
 # --- scoping ----------------------------------------------------------------------------
 
-def scope_condition(actor, permission):
-    """A WHERE clause limiting people to the branches the actor holds `permission` on."""
-    scopes = actor.scopes(permission)
-    if not scopes:
+def scope_condition(actor, permission, branches=None):
+    """A WHERE clause limiting people to the branches the actor holds `permission` on.
+
+    The branch ids are written out (not a sub-select) so the database can use the
+    (branch_id, status, name_pinyin) index; callers that already hold the actor's branches
+    pass them in to save the look-up.
+    """
+    if branches is None:
+        branches = branches_within(actor.scopes(permission))
+    if not branches:
         return None
-    branch_paths = select(Organisation.id).where(
-        or_(*[Organisation.path.startswith(s.path) for s in scopes])
-    )
-    return Person.branch_id.in_(branch_paths)
+    return Person.branch_id.in_([b.id for b in branches])
 
 
 def get_person_for(actor, person_id, permission="roster.view"):
@@ -172,31 +177,74 @@ def name_keys(name):
 
 
 def search_people(actor, q=None, branch_id=None, status=None, political_status=None,
-                  page=1, per_page=30):
-    """People the actor may see, filtered and paginated, in a stable order."""
-    scope = scope_condition(actor, "roster.view")
+                  page=1, per_page=30, branches=None):
+    """People the actor may see, filtered and paginated, in a stable order.
+
+    Rows carry only what a list shows (see PersonRow): the roster list is the page secretaries
+    open most, so it reads columns, not whole encrypted records. `branches`, if given, must be
+    the actor's roster.view branches (the page has them already).
+    """
+    scope = scope_condition(actor, "roster.view", branches)
     if scope is None:
         raise PermissionDenied("您没有查看花名册的权限")
-    stmt = select(Person).where(scope)
+    conditions = [scope, *_search_conditions(q, branch_id, status, political_status)]
+    rows = (
+        select(Person.id, Person.name, Person.political_status, Person.job_type, Person.employee_no,
+               Person.phone_tail, Person.status, Unit.name.label("unit_name"))
+        .join(Unit, Unit.id == Person.unit_id)
+        .where(*conditions)
+        .order_by(Person.name_pinyin, Person.id)
+    )
+    count = select(func.count(Person.id)).where(*conditions)
+    pagination = paginate_rows(rows, count, page, per_page)
+    pagination.items = [PersonRow(*row) for row in pagination.items]
+    return pagination
+
+
+def _search_conditions(q, branch_id, status, political_status):
+    conditions = []
     q = (q or "").strip()[:40]
     if q:
         lowered = q.lower()
         if lowered.isascii() and lowered.isalpha():
-            stmt = stmt.where(
+            conditions.append(
                 or_(Person.name_initials.startswith(lowered), Person.name_pinyin.startswith(lowered))
             )
         elif q.isdigit():
-            stmt = stmt.where(Person.employee_no.startswith(q))
+            conditions.append(Person.employee_no.startswith(q))
         else:
-            stmt = stmt.where(Person.name.contains(q, autoescape=True))
+            conditions.append(Person.name.contains(q, autoescape=True))
     if branch_id:
-        stmt = stmt.where(Person.branch_id == branch_id)
+        conditions.append(Person.branch_id == branch_id)
     if status:
-        stmt = stmt.where(Person.status == status)
+        conditions.append(Person.status == status)
     if political_status:
-        stmt = stmt.where(Person.political_status == political_status)
-    stmt = stmt.order_by(Person.name_pinyin, Person.id)
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+        conditions.append(Person.political_status == political_status)
+    return conditions
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One line of the roster list."""
+
+    id: int
+    name: str
+    political_status: str
+    job_type: str
+    employee_no: str | None
+    phone_tail: str
+    status: str
+    unit_name: str
+
+    @property
+    def phone_masked(self):
+        """138****5678."""
+        return mask_phone(self.phone_tail[:3] + "0000" + self.phone_tail[3:])
+
+    @property
+    def is_party_member(self):
+        """True for full and probationary members."""
+        return self.political_status in PARTY_STATUSES
 
 
 def count_by_status(actor):

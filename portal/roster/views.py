@@ -26,13 +26,13 @@ def person_list():
         "status": args.get("status") if args.get("status") in set(PersonStatus) else None,
         "political_status": args.get("political") if args.get("political") in set(PoliticalStatus) else None,
     }
+    branches = services.branches_within(current_user.scopes("roster.view"))
     pagination = services.search_people(
         current_user, page=args.get("page", 1, type=int),
-        per_page=_page_size(), **filters,
+        per_page=_page_size(), branches=branches, **filters,
     )
     return render_template(
-        "roster/person_list.html", pagination=pagination, filters=filters,
-        branches=services.branches_within(current_user.scopes("roster.view")),
+        "roster/person_list.html", pagination=pagination, filters=filters, branches=branches,
         statuses=list(PersonStatus), politicals=list(PoliticalStatus),
     )
 
