@@ -133,3 +133,33 @@ def login_as(client):
         return client
 
     return _login
+
+
+def run_concurrently(app, action, count):
+    """Run `action()` in `count` threads at once, each in its own app context and session.
+
+    Returns what each call returned, or the exception it raised (after a rollback). For the
+    guarantees that must hold under concurrency: one credit per source, one ballot, one claim.
+    """
+    import threading
+
+    barrier = threading.Barrier(count)
+    results = []
+
+    def worker():
+        with app.app_context():
+            try:
+                barrier.wait()
+                results.append(action())
+            except Exception as error:  # noqa: BLE001 - handed back to the test to assert on
+                _db.session.rollback()
+                results.append(error)
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -41,14 +41,15 @@ def _sqlite_begin_before_savepoint(conn, name):
 
     pysqlite only issues BEGIN before INSERT/UPDATE/DELETE, so a SAVEPOINT that comes first
     would start the transaction itself, and releasing it would commit at once: a later
-    rollback could then not undo it. Reads stay outside transactions, which keeps SQLite's
-    writers waiting on the busy timeout instead of failing on a stale snapshot.
+    rollback could then not undo it. IMMEDIATE takes the write lock now (waiting on the busy
+    timeout): a savepoint means a write is coming, and a deferred transaction that reads
+    first would fail with "database is locked" if another writer committed in between.
     """
     if conn.dialect.name != "sqlite":
         return
     dbapi_connection = conn.connection.dbapi_connection
     if not dbapi_connection.in_transaction:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def is_sqlite():

@@ -1,29 +1,11 @@
 """Ranking and ledger exports: real .xlsx files with Chinese headers, the right rows, the actor's scope."""
 
-import pytest
 from sqlalchemy import func, select
 
-from portal.core import clock
 from portal.core.audit import AuditEntry
 from portal.credits import reports, services
 from portal.extensions import db
-from tests.credits.helpers import at, close_until, commit, give, workbook_rows
-
-NOW = at(2026, 11, 22)
-
-
-@pytest.fixture()
-def november(world):
-    """October: 陈五 9, 张三 1. November: 张三 10, 李四 10, 陈五 2 (陈五's reason starts with '=')."""
-    committee, people = world.users.committee, world.people
-    give(committee, people.other, 9, at(2026, 10, 5))
-    give(committee, people.member, 1, at(2026, 10, 5))
-    give(committee, people.member, 10, at(2026, 11, 5))
-    give(committee, people.activist, 10, at(2026, 11, 5))
-    give(committee, people.other, 2, at(2026, 11, 5), reason="=HYPERLINK(\"http://x\")")
-    clock.freeze(NOW)
-    commit()
-    return world
+from tests.credits.helpers import at, close_until, commit, workbook_rows
 
 
 def test_committee_exports_the_person_ranking(client, login_as, november):

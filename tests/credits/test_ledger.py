@@ -1,6 +1,5 @@
 """The ledger: idempotent awards, caps, versioned rules, reversals and late entries."""
 
-import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -15,6 +14,7 @@ from portal.credits.models import CreditRule, CreditTotal, LedgerEntry
 from portal.credits.services import Source
 from portal.extensions import db
 from portal.roster.models import Person
+from tests.conftest import run_concurrently
 
 
 def at(y, m, d, hour=10):
@@ -57,28 +57,13 @@ def test_awarding_the_same_source_twice_gives_one_entry(world):
 
 def test_concurrent_awards_from_many_threads_write_exactly_one_entry(app, world):
     person_id = world.people.member.id
-    barrier = threading.Barrier(6)
-    errors = []
+    def award_once():
+        person = db.session.get(Person, person_id)
+        services.award(person, "wish_fulfilled", Source("wish", 42), when=at(2026, 11, 5))
+        db.session.commit()
 
-    def worker():
-        with app.app_context():
-            try:
-                person = db.session.get(Person, person_id)
-                barrier.wait()
-                services.award(person, "wish_fulfilled", Source("wish", 42), when=at(2026, 11, 5))
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - collected and asserted below
-                db.session.rollback()
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert all(isinstance(e, Exception) and "locked" in str(e).lower() for e in errors) or not errors
+    results = run_concurrently(app, award_once, 6)
+    assert results == [None] * 6  # every racer succeeded: the losers got the winner's entry
     db.session.expire_all()
     rows = entries(world.people.member)
     assert len(rows) == 1 and rows[0].points == 5

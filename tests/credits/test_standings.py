@@ -11,6 +11,7 @@ from portal.credits.models import ClosedPeriod, SnapshotRow
 from portal.credits.services import Source
 from portal.extensions import db
 from portal.roster.models import PoliticalStatus
+from tests.conftest import run_concurrently
 from tests.factories import make_person
 
 NOV = period_containing(PeriodKind.MONTH, date(2026, 11, 1))
@@ -116,28 +117,11 @@ def test_closing_job_is_idempotent(world):
 
 
 def test_two_closers_at_once_freeze_each_period_once(app, world):
-    import threading
-
     give(world.people.member, 10, day=25)
     db.session.commit()
     clock.freeze(at(2026, 12, 1, 0))
-    results = []
-
-    def closer():
-        with app.app_context():
-            try:
-                results.append(jobs.close_ended_periods())
-            except Exception as error:  # noqa: BLE001 - asserted below
-                db.session.rollback()
-                results.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=closer) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_concurrently(app, jobs.close_ended_periods, 2)
+    assert all(isinstance(r, list) for r in results), results  # both finished without an error
     db.session.expire_all()
     kinds = db.session.execute(select(ClosedPeriod.kind, ClosedPeriod.period_start)).all()
     assert len(kinds) == len(set(kinds)) and len(kinds) > 0

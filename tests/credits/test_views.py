@@ -9,24 +9,9 @@ from portal.core import clock
 from portal.credits import services
 from portal.credits.models import LedgerEntry
 from portal.credits.services import Source
+from tests.credits.conftest import NOW
 from tests.credits.helpers import at, close_until, commit, give, table_rows
 from tests.factories import make_person
-
-NOW = at(2026, 11, 22)
-
-
-@pytest.fixture()
-def november(world):
-    """October: 陈五 9, 张三 1. November: 张三 10, 李四 10 (new), 陈五 2. Now is 2026-11-22."""
-    committee, people = world.users.committee, world.people
-    give(committee, people.other, 9, at(2026, 10, 5))
-    give(committee, people.member, 1, at(2026, 10, 5))
-    give(committee, people.member, 10, at(2026, 11, 5))
-    give(committee, people.activist, 10, at(2026, 11, 5))
-    give(committee, people.other, 2, at(2026, 11, 5))
-    clock.freeze(NOW)
-    commit()
-    return world
 
 
 def text(page):
