@@ -92,7 +92,11 @@ class CreditTotal(db.Model):
     """
 
     __tablename__ = "credit_total"
-    __table_args__ = (Index("ix_credit_total_period_branch", "kind", "period_start", "branch_id"),)
+    __table_args__ = (
+        Index("ix_credit_total_period_branch", "kind", "period_start", "branch_id"),
+        # A person's rank is 1 + the count of people above them: a range scan on this index.
+        Index("ix_credit_total_period_points", "kind", "period_start", "points"),
+    )
 
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     period_start: Mapped[date] = mapped_column(Date, primary_key=True)

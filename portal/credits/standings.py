@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, case, delete, func, insert, literal, select
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select
 
 from portal.core.clock import localnow
 from portal.core.periods import Period, PeriodKind, current_period, ended_periods_since, period_containing
@@ -69,29 +69,46 @@ def _rank_source(period):
 def person_ranking(period, branch_ids=None, limit=None, offset=0):
     """People by points in a period, ties ranked alike (1, 2, 2, 4); optionally within branches."""
     table, filters, stored_rank = _rank_source(period)
-    rank = func.rank().over(order_by=table.points.desc())
     if branch_ids is not None:
         filters = [*filters, table.branch_id.in_(branch_ids)]
         stored_rank = None  # ranks within the selection, not committee-wide
-    inner = (
-        select(table.person_id, table.branch_id, table.points,
-               (stored_rank if stored_rank is not None else rank).label("rank"))
-        .where(*filters)
-        .subquery()
-    )
+    rank = stored_rank if stored_rank is not None else literal(0)
     stmt = (
-        select(inner.c.rank, inner.c.person_id, Person.name, inner.c.branch_id,
-               func.coalesce(Organisation.name, "").label("branch_name"), inner.c.points)
-        .join(Person, Person.id == inner.c.person_id)
-        .outerjoin(Organisation, Organisation.id == inner.c.branch_id)
-        .order_by(inner.c.rank, Person.name_pinyin, Person.id)
+        select(rank.label("rank"), table.person_id, Person.name, table.branch_id,
+               func.coalesce(Organisation.name, "").label("branch_name"), table.points)
+        .join(Person, Person.id == table.person_id)
+        .outerjoin(Organisation, Organisation.id == table.branch_id)
+        .where(*filters)
+        .order_by(table.points.desc(), Person.name_pinyin, Person.id)
         .offset(offset)
     )
     if limit is not None:
         stmt = stmt.limit(limit)
     rows = [PersonStanding(*row) for row in db.session.execute(stmt)]
+    if stored_rank is None:
+        _rank_page(rows, table, filters, offset)
     _attach_previous_ranks(rows, period.previous(), branch_ids)
     return rows
+
+
+def _rank_page(rows, table, filters, offset):
+    """Competition ranks for one page sorted by points, without ranking the whole period.
+
+    A row whose points differ from the row above is ranked by its position (everyone before it
+    has more points); rows tied with the first row of the page take 1 + the number of people
+    with more points, one count on the (kind, period_start, points) index.
+    """
+    if not rows:
+        return
+    ahead = db.session.scalar(
+        select(func.count()).select_from(table).where(*filters, table.points > rows[0].points))
+    for index, row in enumerate(rows):
+        if row.points == rows[0].points:
+            row.rank = ahead + 1
+        elif row.points == rows[index - 1].points:
+            row.rank = rows[index - 1].rank
+        else:
+            row.rank = offset + index + 1
 
 
 def ranking_size(period, branch_ids=None):
@@ -109,25 +126,46 @@ def _attach_previous_ranks(rows, previous, branch_ids):
     if branch_ids is not None:
         filters = [*filters, table.branch_id.in_(branch_ids)]
         stored_rank = None
-    rank = stored_rank if stored_rank is not None else func.rank().over(order_by=table.points.desc())
-    inner = select(table.person_id, rank.label("rank")).where(*filters).subquery()
     wanted = [r.person_id for r in rows]
-    found = dict(db.session.execute(
-        select(inner.c.person_id, inner.c.rank).where(inner.c.person_id.in_(wanted))).all())
+    if stored_rank is not None:
+        found = dict(db.session.execute(
+            select(table.person_id, stored_rank).where(*filters, table.person_id.in_(wanted))).all())
+    else:
+        found = _live_ranks(table, filters, wanted)
     for row in rows:
         row.previous_rank = found.get(row.person_id)
 
 
+def _live_ranks(table, filters, person_ids):
+    """{person id: rank} from live totals: 1 + the people above, from a count per points value.
+
+    Only values above the lowest of these people's points are counted, so page one reads a few
+    index entries rather than ranking the whole period.
+    """
+    points = dict(db.session.execute(
+        select(table.person_id, table.points).where(*filters, table.person_id.in_(person_ids))).all())
+    if not points:
+        return {}
+    counts = db.session.execute(
+        select(table.points, func.count()).where(*filters, table.points > min(points.values()))
+        .group_by(table.points)).all()
+    return {person_id: 1 + sum(n for value, n in counts if value > mine) for person_id, mine in points.items()}
+
+
 def person_ranking_for(period, person_id):
-    """One person's committee-wide rank, points and the number of people ranked."""
+    """One person's committee-wide rank, points and the number of people ranked.
+
+    The rank is 1 + the number of people with more points (what RANK() gives), counted on the
+    (kind, period_start, points) index instead of ranking the whole period to find one row.
+    """
     table, filters, stored_rank = _rank_source(period)
-    rank = stored_rank if stored_rank is not None else func.rank().over(order_by=table.points.desc())
-    inner = select(table.person_id, table.points, rank.label("rank")).where(*filters).subquery()
-    found = db.session.execute(
-        select(inner.c.rank, inner.c.points).where(inner.c.person_id == person_id)
-    ).first()
+    if stored_rank is None:
+        points = db.session.scalar(select(table.points).where(*filters, table.person_id == person_id))
+        return live_standing(period, points)
     size = db.session.scalar(select(func.count()).select_from(table).where(*filters))
-    return (found.rank, found.points, size) if found else (None, 0, size)
+    found = db.session.execute(
+        select(stored_rank, table.points).where(*filters, table.person_id == person_id)).first()
+    return (found[0], found[1], size) if found else (None, 0, size)
 
 
 def branch_ranking(period, within=None):
@@ -175,8 +213,9 @@ def points_over_time(person_id, kind=PeriodKind.MONTH, count=12):
     periods.reverse()
     totals = dict(db.session.execute(
         select(CreditTotal.period_start, CreditTotal.points).where(
+            # Exact starts, not a range: each is one lookup on the (kind, period_start, person_id) key.
             CreditTotal.kind == str(kind), CreditTotal.person_id == person_id,
-            CreditTotal.period_start >= periods[0].start)
+            CreditTotal.period_start.in_([p.start for p in periods]))
     ).all())
     return [(p, totals.get(p.start, 0)) for p in periods]
 
@@ -193,13 +232,37 @@ class PeriodScore:
 
 
 def person_summary(person_id, kinds=tuple(PeriodKind)):
-    """The person's points and rank in the current period of each kind (旬, month, quarter, year)."""
+    """The person's points and rank in the current period of each kind (旬, month, quarter, year).
+
+    Current periods are live (a period is frozen only after it ends), so this reads the person's
+    totals for all of them at once and then makes one count per period, instead of ranking each.
+    """
+    periods = [current_period(kind) for kind in kinds]
+    keys = [and_(ClosedPeriod.kind == str(p.kind), ClosedPeriod.period_start == p.start) for p in periods]
+    frozen = set(db.session.execute(select(ClosedPeriod.kind, ClosedPeriod.period_start).where(or_(*keys))).all())
+    mine = {(kind, start): points for kind, start, points in db.session.execute(
+        select(CreditTotal.kind, CreditTotal.period_start, CreditTotal.points).where(
+            CreditTotal.person_id == person_id,
+            or_(*[and_(CreditTotal.kind == str(p.kind), CreditTotal.period_start == p.start) for p in periods])))}
     scores = []
-    for kind in kinds:
-        period = current_period(kind)
-        rank, points, size = person_ranking_for(period, person_id)
-        scores.append(PeriodScore(period, points, rank, size, closed_period(period) is not None))
+    for period in periods:
+        key = (str(period.kind), period.start)
+        if key in frozen:
+            rank, points, size = person_ranking_for(period, person_id)
+        else:
+            rank, points, size = live_standing(period, mine.get(key))
+        scores.append(PeriodScore(period, points, rank, size, key in frozen))
     return scores
+
+
+def live_standing(period, points):
+    """(rank, points, size) in a live period for someone with `points` (None: not ranked), in one count."""
+    filters = [CreditTotal.kind == str(period.kind), CreditTotal.period_start == period.start]
+    if points is None:
+        return None, 0, db.session.scalar(select(func.count()).select_from(CreditTotal).where(*filters))
+    size, ahead = db.session.execute(
+        select(func.count(), func.count().filter(CreditTotal.points > points)).where(*filters)).one()
+    return ahead + 1, points, size
 
 
 class ListPagination(Pagination):
@@ -230,8 +293,16 @@ def period_totals(period, branch_ids=None):
 
 
 def points_distribution(period, branch_ids=None):
-    """Every ranked person's points in the period, for a histogram."""
-    return [row.points for row in period_totals(period, branch_ids)]
+    """Every ranked person's points in the period (highest first), for a histogram.
+
+    Counted per points value in the database: a few dozen rows instead of one per person.
+    """
+    table, filters, _ = _rank_source(period)
+    if branch_ids is not None:
+        filters = [*filters, table.branch_id.in_(branch_ids)]
+    counts = db.session.execute(
+        select(table.points, func.count()).where(*filters).group_by(table.points).order_by(table.points.desc()))
+    return [points for points, count in counts for _ in range(count)]
 
 
 def ledger_page(person_id, period=None, page=1, per_page=30):
@@ -299,9 +370,12 @@ def rebuild_totals():
         .group_by(LedgerEntry.booked_on, LedgerEntry.person_id)
     )
     totals = {}
+    starts = {}  # day -> [(kind, period start)]: a year has 365 days but a mine a million entries
     for day, person_id, branch_id, points, entries in daily:
-        for kind in PeriodKind:
-            key = (str(kind), period_containing(kind, day).start, person_id)
+        if day not in starts:
+            starts[day] = [(str(kind), period_containing(kind, day).start) for kind in PeriodKind]
+        for kind, start in starts[day]:
+            key = (kind, start, person_id)
             row = totals.setdefault(key, dict(kind=key[0], period_start=key[1], person_id=person_id,
                                               branch_id=branch_id, points=0, entries=0))
             row["points"] += points

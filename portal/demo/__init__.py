@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from portal.core.exceptions import PortalError
-from portal.demo import generator
+from portal.demo import activity, generator
 from portal.extensions import db
 from portal.roster.models import PoliticalStatus
 
@@ -23,8 +23,10 @@ def demo_cli():
               help="人员数量")
 @click.option("--if-empty", is_flag=True, help="数据库已有数据时跳过，不报错")
 @click.option("--seed", type=int, default=None, help="随机种子：相同种子生成相同的人员")
+@click.option("--activity-days", type=click.IntRange(0, 3660), default=0, show_default=True,
+              help="同时生成最近若干天的学习积分记录（如 365：约每人每天 1-3 条），并结算已结束的周期")
 @with_appcontext
-def load(people, if_empty, seed):
+def load(people, if_empty, seed, activity_days):
     """Build the demo mine in one transaction, then print the demo accounts."""
     started = time.perf_counter()
     if current_app.config.get("ENV_NAME") == "production":
@@ -39,6 +41,7 @@ def load(people, if_empty, seed):
         return
     try:
         result = generator.load_demo(people, seed)
+        credit = activity.generate_activity(activity_days, result.seed) if activity_days else None
         db.session.commit()
     except PortalError as error:
         db.session.rollback()
@@ -47,6 +50,11 @@ def load(people, if_empty, seed):
         db.session.rollback()
         raise
     _echo_summary(result, time.perf_counter() - started)
+    if credit is not None:
+        click.echo(
+            f"  积分：最近 {credit.days} 天，{credit.people} 名党员和积极分子，台账 {credit.entries} 条，"
+            f"累计 {credit.totals} 条，已结算周期 {credit.closed} 个"
+        )
     _echo_accounts(result.accounts)
 
 

@@ -18,6 +18,7 @@ from tests.bench import ceiling_app
 REPO = Path(__file__).resolve().parents[2]
 PG_CLUSTER = REPO / "tests" / "pg_cluster.sh"
 DEMO_SEED = 20260  # fixed, so every run benchmarks the same mine
+ACTIVITY_DAYS = 365  # a year of credit activity: about a million ledger entries for 5,000 people
 # The throwaway cluster trades durability for speed (fine for tests); a benchmark should
 # pay what production pays for a commit, so these go back to PostgreSQL's defaults.
 PG_PRODUCTION_SETTINGS = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
@@ -52,11 +53,11 @@ def _flask(args, env, log):
 
 
 def build_portal(url, tmp, people):
-    """Migrate an empty database and load the demo mine; returns the command's printed summary."""
+    """Migrate an empty database and load the demo mine with a year of credits; returns the printed summary."""
     env = flask_env(url, tmp)
     _flask(["db", "upgrade"], env, Path(tmp) / "db-upgrade.log")
-    return _flask(["demo", "load", "--people", str(people), "--seed", str(DEMO_SEED)], env,
-                  Path(tmp) / "demo-load.log")
+    return _flask(["demo", "load", "--people", str(people), "--seed", str(DEMO_SEED),
+                   "--activity-days", str(ACTIVITY_DAYS)], env, Path(tmp) / "demo-load.log")
 
 
 def build_ceiling(url):

@@ -26,7 +26,7 @@ its kind measured in the same run on the same database:
 from dataclasses import dataclass
 from typing import Any
 
-from tests.bench import ceiling_app, portal_hooks
+from tests.bench import ceiling_app, credits_hooks, portal_hooks
 
 READ, WRITE = "read", "write"
 PORTAL, CEILING = "portal", "ceiling"
@@ -93,6 +93,17 @@ SCENARIOS = [
     Scenario("roster_search", READ, path="/roster/?q={q}", login="secretary", setup=portal_hooks.search_term,
              **PAGE_TARGETS),
     Scenario("roster_import", WRITE, measure=_import, max_seconds=5.0),
+    # Credits on a year of demo activity (~1,000,000 ledger entries): the committee's rankings
+    # (this month, this quarter, one branch), a member's ledger, and freezing last month.
+    Scenario("ranking_page", READ, path="/credits/rankings?kind=month", login="committee",
+             setup=credits_hooks.ranking_note, **PAGE_TARGETS),
+    Scenario("ranking_page_quarter", READ, path="/credits/rankings?kind=quarter", login="committee",
+             **PAGE_TARGETS),
+    Scenario("ranking_page_branch", READ, path="/credits/rankings?kind=month&branch={branch}", login="committee",
+             setup=credits_hooks.ranking_branch, **PAGE_TARGETS),
+    Scenario("member_ledger", READ, path="/credits/people/{person}", login="secretary",
+             setup=credits_hooks.busiest_member, **PAGE_TARGETS),
+    Scenario("period_close", WRITE, measure=credits_hooks.period_close, max_seconds=10.0),
 ]
 
 ALL = CEILINGS + SCENARIOS

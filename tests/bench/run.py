@@ -146,7 +146,7 @@ def bench_database(name, scenarios, args, tmp):
         databases.analyze(portal_url)
         databases.analyze(ceiling_url)
         bench = BenchDatabase(name, portal_url, ceiling_url, tmp, server_pid=server_pid)
-        bench.notes["demo"] = summary.strip().splitlines()[:3]
+        bench.notes["demo"] = summary.strip().splitlines()[:4]
         bench.notes["build_seconds"] = round(time.monotonic() - started, 1)
         if name == "postgres":
             bench.notes["settings"] = databases.postgres_settings(portal_url)

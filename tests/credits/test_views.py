@@ -154,7 +154,7 @@ def test_thousands_separator_in_ranking_size(client, login_as, world, monkeypatc
     give(world.users.committee, world.people.member, 3, at(2026, 11, 5))
     clock.freeze(NOW)
     commit()
-    monkeypatch.setattr(standings, "person_ranking_for", lambda period, person_id: (3, 3, 1432))
+    monkeypatch.setattr(standings, "live_standing", lambda period, points: (3, 3, 1432))
     login_as(world.users.member)
     assert "第 3 名 / 共 1,432 人" in client.get("/credits/mine").get_data(as_text=True)
 
