@@ -1,5 +1,6 @@
 """Template filters and globals shared by every page."""
 
+from flask import request, url_for
 from flask_login import current_user
 
 from portal.core import charts
@@ -43,5 +44,14 @@ def init_templating(app):
     def _navigation():
         if not current_user.is_authenticated:
             return {"nav_items": []}
-        items = [(endpoint, label) for endpoint, label, requirement in NAVIGATION if _allowed(requirement)]
-        return {"nav_items": items}
+        entries = [(url_for(endpoint), label) for endpoint, label, requirement in NAVIGATION
+                   if _allowed(requirement)]
+        current = _current_entry(request.path, [url for url, _ in entries])
+        return {"nav_items": [(url, label, url == current) for url, label in entries]}
+
+
+def _current_entry(path, urls):
+    """The menu URL for a page: the longest one its path starts with ("/" only for itself)."""
+    matches = [url for url in urls if path == url or (url != "/" and path.startswith(url))]
+    return max(matches, key=len, default=None)
+

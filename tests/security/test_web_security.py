@@ -168,3 +168,20 @@ def test_audit_log_cannot_be_changed(world):
     with pytest.raises(RuntimeError, match="只能追加"):
         db.session.flush()
     db.session.rollback()
+
+
+def test_the_menu_marks_exactly_the_current_page(client, world):
+    login(client, world.users.committee)
+
+    def active(url):
+        page = client.get(url).get_data(as_text=True)
+        return re.findall(r'class="nav-link active" aria-current="page"\s+href="([^"]+)"', page)
+
+    assert active("/roster/") == ["/roster/"]
+    assert active(f"/roster/{world.people.member.id}") == ["/roster/"]
+    assert active("/roster/orgs") == ["/roster/orgs"]  # the longest matching entry wins
+    assert active("/credits/rankings") == ["/credits/rankings"]
+    assert active("/") == ["/"]
+    client.post("/logout")
+    login(client, world.users.admin)
+    assert active(f"/accounts/{world.users.staff.id}") == ["/accounts/"]
