@@ -9,7 +9,7 @@ from portal.accounts.forms import ChangePasswordForm, CreateAccountForm, GrantRo
 from portal.accounts.sessions import end_session, refresh_session, start_session
 from portal.core import audit
 from portal.core.exceptions import PortalError
-from portal.core.forms import show_error
+from portal.core.forms import FAILED, commit_or_show, show_error
 from portal.core.permissions import login_required, public, require
 from portal.extensions import db
 from portal.roster import services as roster
@@ -59,16 +59,10 @@ def change_password():
     """Change one's own password (forced at first log-in)."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_password(
-                current_user, form.current_password.data, form.new_password.data,
-                form.confirm_password.data,
-            )
-        except PortalError as error:
-            db.session.rollback()
-            show_error(error, form)
-        else:
-            db.session.commit()
+        changed = commit_or_show(lambda: services.change_password(
+            current_user, form.current_password.data, form.new_password.data, form.confirm_password.data,
+        ), form)
+        if changed is not FAILED:
             refresh_session(current_user)
             flash("密码已修改，其他设备上的登录已失效", "success")
             return redirect(url_for("home.index"))
@@ -90,15 +84,11 @@ def user_create():
     """Open an account; the temporary password is shown once."""
     form = CreateAccountForm(person_id=request.args.get("person_id", type=int))
     if form.validate_on_submit():
-        try:
-            user, initial = services.create_account(
-                current_user, form.person_id.data, form.login_name.data, form.display_name.data
-            )
-        except PortalError as error:
-            db.session.rollback()
-            show_error(error, form)
-        else:
-            db.session.commit()
+        created = commit_or_show(lambda: services.create_account(
+            current_user, form.person_id.data, form.login_name.data, form.display_name.data
+        ), form)
+        if created is not FAILED:
+            user, initial = created
             return render_template("accounts/password_issued.html", user=user, password=initial)
     return render_template("accounts/user_create.html", form=form)
 
@@ -181,13 +171,7 @@ def user_reset_password(user_id):
 
 
 def _commit_or_flash(action, message, user):
-    try:
-        action()
-    except PortalError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    if commit_or_show(action) is not FAILED:
         flash(message, "success")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
 

@@ -3,13 +3,12 @@
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from portal.core.exceptions import PortalError, ValidationError
-from portal.core.forms import show_error
+from portal.core.exceptions import ValidationError
+from portal.core.forms import FAILED, commit_or_show
 from portal.core.periods import KIND_LABELS
 from portal.core.permissions import login_required, require
 from portal.credits import anomalies, payout, reports, services
 from portal.credits.forms import AdjustForm, PayoutSignForm, ReverseForm, RuleForm
-from portal.extensions import db
 from portal.roster import services as roster
 
 blueprint = Blueprint("credits", __name__, url_prefix="/credits")
@@ -91,13 +90,8 @@ def payout_sign():
     if not form.validate_on_submit():
         flash("请从兑现名单页面签认", "danger")
         return redirect(url_for("credits.payout_list"))
-    try:
-        period = payout.sign(current_user, form.period.data, form.note.data)
-    except PortalError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    period = commit_or_show(lambda: payout.sign(current_user, form.period.data, form.note.data))
+    if period is not FAILED:
         flash(f"{period.label}兑现名单已签认并锁定", "success")
     return redirect(url_for("credits.payout_list", period=form.period.data))
 
@@ -127,18 +121,13 @@ def rule_edit(code):
         return redirect(url_for("credits.rules"))
     form = RuleForm(obj=rule)
     if form.validate_on_submit():
-        try:
-            saved = services.change_rule(
-                current_user, code, name=form.name.data, points=form.points.data, mode=form.mode.data,
-                daily_cap=form.daily_cap.data, weekly_cap=form.weekly_cap.data,
-                monthly_cap=form.monthly_cap.data, applies_to=form.statuses.data,
-                description=form.description.data or "",
-            )
-        except PortalError as error:
-            db.session.rollback()
-            show_error(error, form)
-        else:
-            db.session.commit()
+        saved = commit_or_show(lambda: services.change_rule(
+            current_user, code, name=form.name.data, points=form.points.data, mode=form.mode.data,
+            daily_cap=form.daily_cap.data, weekly_cap=form.weekly_cap.data,
+            monthly_cap=form.monthly_cap.data, applies_to=form.statuses.data,
+            description=form.description.data or "",
+        ), form)
+        if saved is not FAILED:
             flash(f"已保存为“{saved.name}”第 {saved.version} 版，自 {saved.valid_from} 起生效", "success")
             return redirect(url_for("credits.rule_history", code=code))
     return render_template("credits/rule_form.html", form=form, rule=rule)
@@ -150,13 +139,9 @@ def adjust():
     """A manual bonus or penalty for one person, with a reason; audited."""
     form = AdjustForm(person_id=request.args.get("person_id", type=int))
     if form.validate_on_submit():
-        try:
-            entry = services.adjust_person(current_user, form.person_id.data, form.points.data, form.reason.data)
-        except PortalError as error:
-            db.session.rollback()
-            show_error(error, form)
-        else:
-            db.session.commit()
+        entry = commit_or_show(lambda: services.adjust_person(
+            current_user, form.person_id.data, form.points.data, form.reason.data), form)
+        if entry is not FAILED:
             flash(f"已为 {entry.person.name} 调整 {entry.points:+d} 分", "success")
             return redirect(url_for("credits.person_ledger", person_id=entry.person_id))
     target = services.adjustable_person(current_user, form.person_id.data)
@@ -172,13 +157,8 @@ def reverse(entry_id):
     if not form.validate_on_submit():
         flash(next(iter(form.reason.errors), "请写明冲销原因"), "danger")
     else:
-        try:
-            entry = services.reverse(current_user, entry_id, form.reason.data)
-        except PortalError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        entry = commit_or_show(lambda: services.reverse(current_user, entry_id, form.reason.data))
+        if entry is not FAILED:
             flash(f"已冲销第 {entry_id} 条记录（{entry.points:+d} 分）", "success")
             back = entry.person_id
     return redirect(url_for("credits.person_ledger", person_id=back) if back else url_for("credits.rankings"))

@@ -154,6 +154,14 @@ def stage(actor, file_storage):
     return batch, report
 
 
+def receive(actor, file_storage):
+    """Stage an upload and, if every row is valid, write it at once; returns (batch, report)."""
+    batch, report = stage(actor, file_storage)
+    if report.ok:
+        commit(actor, batch.id)
+    return batch, report
+
+
 def commit(actor, batch_id, only_valid=False):
     """Re-check a staged file and write its rows (all, or with only_valid the valid ones)."""
     _require_import(actor)

@@ -4,8 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal.core.exceptions import PortalError
-from portal.core.forms import show_error
+from portal.core.forms import FAILED, commit_or_show
 from portal.core.permissions import require
 from portal.extensions import db
 from portal.roster import exporter, importer, services
@@ -57,13 +56,9 @@ def person_reveal(person_id):
     """Show the full ID or phone number once; the view is audited."""
     person = services.get_person_for(current_user, person_id)
     what = request.form.get("what", "id")
-    try:
-        value = services.reveal(current_user, person, what)
-    except PortalError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    value = commit_or_show(lambda: services.reveal(current_user, person, what))
+    if value is FAILED:
         return redirect(url_for("roster.person_detail", person_id=person.id))
-    db.session.commit()
     return render_template("roster/person_detail.html", person=person, revealed={what: value})
 
 
@@ -73,13 +68,8 @@ def person_create():
     """Add a person to the roster."""
     form = _person_form()
     if form.validate_on_submit():
-        try:
-            person = services.add_person(current_user, **_person_values(form))
-        except PortalError as error:
-            db.session.rollback()
-            show_error(error, form)
-        else:
-            db.session.commit()
+        person = commit_or_show(lambda: services.add_person(current_user, **_person_values(form)), form)
+        if person is not FAILED:
             flash(f"已添加 {person.name}", "success")
             return redirect(url_for("roster.person_detail", person_id=person.id))
     return render_template("roster/person_form.html", form=form, person=None)
@@ -95,13 +85,8 @@ def person_edit(person_id):
         form.id_number.data = ""
         form.phone.data = ""
     if form.validate_on_submit():
-        try:
-            services.update_person(current_user, person, **_person_values(form))
-        except PortalError as error:
-            db.session.rollback()
-            show_error(error, form)
-        else:
-            db.session.commit()
+        saved = commit_or_show(lambda: services.update_person(current_user, person, **_person_values(form)), form)
+        if saved is not FAILED:
             flash("已保存", "success")
             return redirect(url_for("roster.person_detail", person_id=person.id))
     return render_template("roster/person_form.html", form=form, person=person)
@@ -155,15 +140,9 @@ def org_create():
     """Add an organisation under one the user manages."""
     form = _org_form()
     if form.validate_on_submit():
-        try:
-            services.add_organisation(
-                current_user, form.name.data, form.kind.data, form.parent_id.data, form.sort_order.data or 0
-            )
-        except PortalError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        added = commit_or_show(lambda: services.add_organisation(
+            current_user, form.name.data, form.kind.data, form.parent_id.data, form.sort_order.data or 0))
+        if added is not FAILED:
             flash("组织已添加", "success")
     else:
         flash("请填写组织名称并选择上级组织", "danger")
@@ -176,13 +155,8 @@ def unit_create():
     """Add an administrative unit looked after by a branch."""
     form = _unit_form()
     if form.validate_on_submit():
-        try:
-            services.add_unit(current_user, form.name.data, form.branch_id.data)
-        except PortalError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        added = commit_or_show(lambda: services.add_unit(current_user, form.name.data, form.branch_id.data))
+        if added is not FAILED:
             flash("单位已添加", "success")
     else:
         flash("请填写单位名称并选择所属党支部", "danger")
@@ -195,15 +169,9 @@ def import_start():
     """Upload a sheet; a clean file is written at once, otherwise the errors are listed."""
     form = ImportForm()
     if form.validate_on_submit():
-        try:
-            batch, report = importer.stage(current_user, form.file.data)
-            if report.ok:
-                importer.commit(current_user, batch.id)
-        except PortalError as error:
-            db.session.rollback()
-            show_error(error, form)
-        else:
-            db.session.commit()
+        received = commit_or_show(lambda: importer.receive(current_user, form.file.data), form)
+        if received is not FAILED:
+            batch, report = received
             if report.ok:
                 flash(f"导入成功：共 {batch.imported_rows} 人", "success")
                 return redirect(url_for("roster.person_list"))
@@ -215,13 +183,9 @@ def import_start():
 @require("roster.import")
 def import_accept(batch_id):
     """Write only the valid rows of a checked file, at the user's explicit request."""
-    try:
-        batch = importer.commit(current_user, batch_id, only_valid=True)
-    except PortalError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    batch = commit_or_show(lambda: importer.commit(current_user, batch_id, only_valid=True))
+    if batch is FAILED:
         return redirect(url_for("roster.import_start"))
-    db.session.commit()
     flash(f"已导入有效行 {batch.imported_rows} 人，跳过错误行 {batch.error_rows} 行", "success")
     return redirect(url_for("roster.person_list"))
 
