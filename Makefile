@@ -67,6 +67,7 @@ $(VENV)/.dev-installed: requirements-dev.txt requirements.txt | $(BIN)/python
 run: $(VENV)/.runtime-installed
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty --activity-days 120
+	$(FLASK) content sync
 	@echo "党建学习管理平台: http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	@# The scheduler (period closing, reminders) runs as one process beside the web server.
 	$(FLASK) scheduler start & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null || true' EXIT; \

@@ -63,12 +63,16 @@ def register_blueprints(app):
     from portal.accounts.views import blueprint as accounts
     from portal.credits.views import blueprint as credits
     from portal.home.views import blueprint as home
+    from portal.inbox.views import blueprint as inbox
     from portal.roster.views import blueprint as roster
+    from portal.study.views import blueprint as study
 
     app.register_blueprint(home)
     app.register_blueprint(accounts)
     app.register_blueprint(roster)
     app.register_blueprint(credits)
+    app.register_blueprint(study)
+    app.register_blueprint(inbox)
 
 
 def register_errorhandlers(app):
@@ -95,8 +99,9 @@ def register_cli(app):
 def register_jobs(app):
     """Collect each domain's scheduled jobs for the scheduler process."""
     from portal.credits.jobs import SCHEDULE as CREDIT_JOBS
+    from portal.study.jobs import SCHEDULE as STUDY_JOBS
 
-    app.extensions["portal_jobs"] = [*CREDIT_JOBS]
+    app.extensions["portal_jobs"] = [*CREDIT_JOBS, *STUDY_JOBS]
 
 
 def _migrations_dir():

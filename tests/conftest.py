@@ -53,7 +53,7 @@ def app():
         _db.drop_all()
         with _db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade()
+        upgrade(revision="heads")
         yield app
         _db.session.remove()
 

@@ -40,6 +40,17 @@ ACTION_LABELS = {
     "credit_adjusted": "手动加减积分",
     "credit_reversed": "冲销积分",
     "credit_payout_signed": "签认季度兑现",
+    "question_imported": "导入题库",
+    "quiz_published": "发布每周一测",
+    "quiz_override_granted": "每周一测单独安排",
+    "meeting_scheduled": "安排组织生活",
+    "meeting_updated": "修改组织生活",
+    "meeting_cancelled": "取消组织生活",
+    "meeting_minutes_saved": "填写会议记录",
+    "meeting_code_regenerated": "更换签到码",
+    "meeting_checkin_locked": "签到码错误次数过多",
+    "meeting_attendance_corrected": "更正考勤",
+    "reflection_graded": "心得体会评分",
 }
 
 TARGET_LABELS = {
@@ -51,6 +62,10 @@ TARGET_LABELS = {
     "ledger_entry": "积分记录",
     "credit_rule": "积分规则",
     "credit_payout_list": "兑现名单",
+    "quiz": "每周一测",
+    "quiz_override": "每周一测单独安排",
+    "meeting": "组织生活",
+    "meeting_reflection": "心得体会",
 }
 
 

@@ -73,3 +73,20 @@ def upsert_add(model, rows, key_columns, add_columns, replace_columns=()):
     updates = {c: table.c[c] + stmt.excluded[c] for c in add_columns}
     updates.update({c: stmt.excluded[c] for c in replace_columns})
     db.session.execute(stmt.on_conflict_do_update(index_elements=list(key_columns), set_=updates))
+
+
+def insert_ignore(model, rows, key_columns):
+    """INSERT rows, skipping any whose key already exists (SQLite and PostgreSQL); returns rows added."""
+    if not rows:
+        return 0
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the portal supports these two
+        raise RuntimeError(f"unsupported database {dialect}")
+    stmt = (insert(model).values(rows).on_conflict_do_nothing(index_elements=list(key_columns))
+            .returning(*model.__table__.primary_key.columns))
+    # Counted from RETURNING: psycopg reports no rowcount for a multi-row INSERT ... ON CONFLICT.
+    return len(db.session.execute(stmt).all())

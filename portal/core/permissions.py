@@ -42,6 +42,8 @@ PERMISSIONS = {
     "credits.rules": {Role.COMMITTEE},
     "credits.adjust": {Role.COMMITTEE},
     "credits.payout": {Role.COMMITTEE},
+    # Articles, study plans, the question bank, tests, sessions and grading for one's branches.
+    "study.manage": {Role.COMMITTEE, Role.SECRETARY},
 }
 
 PUBLIC = "public"

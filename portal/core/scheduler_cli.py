@@ -35,7 +35,8 @@ def start():
 def list_jobs():
     """Print each job and its schedule."""
     for job_id, func, cron in scheduler.all_jobs(current_app):
-        click.echo(f"{job_id}\t{cron}\t{(func.__doc__ or '').strip()}")
+        summary = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
+        click.echo(f"{job_id}\t{cron}\t{summary}")
 
 
 @scheduler_cli.command("run", help="立即运行一个定时任务")

@@ -14,7 +14,9 @@ HAS_PERSON = "has_person"
 # (adjustments, anomalies, payout) are reached from its own sub-navigation.
 NAVIGATION = [
     ("home.index", "首页", None),
+    ("study.index", "学习", HAS_PERSON),
     ("credits.mine", "我的积分", HAS_PERSON),
+    ("inbox.index", "消息", HAS_PERSON),
     ("credits.rankings", "积分排名", "credits.rankings"),
     ("credits.rules", "积分规则", "credits.rules"),
     ("roster.person_list", "花名册", "roster.view"),

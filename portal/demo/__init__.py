@@ -9,6 +9,8 @@ from flask.cli import with_appcontext
 
 from portal.core.exceptions import PortalError
 from portal.demo import activity, generator
+from portal.demo.study import load_study
+from portal.demo.study import summary as study_summary
 from portal.extensions import db
 from portal.roster.models import PoliticalStatus
 
@@ -25,8 +27,10 @@ def demo_cli():
 @click.option("--seed", type=int, default=None, help="随机种子：相同种子生成相同的人员")
 @click.option("--activity-days", type=click.IntRange(0, 3660), default=0, show_default=True,
               help="同时生成最近若干天的学习积分记录（如 365：约每人每天 1-3 条），并结算已结束的周期")
+@click.option("--study/--no-study", default=True, show_default=True,
+              help="同时载入学习内容：文章与学习安排、题库与每日一题、每周一测、组织生活")
 @with_appcontext
-def load(people, if_empty, seed, activity_days):
+def load(people, if_empty, seed, activity_days, study):
     """Build the demo mine in one transaction, then print the demo accounts."""
     started = time.perf_counter()
     if current_app.config.get("ENV_NAME") == "production":
@@ -42,6 +46,7 @@ def load(people, if_empty, seed, activity_days):
     try:
         result = generator.load_demo(people, seed)
         credit = activity.generate_activity(activity_days, result.seed) if activity_days else None
+        learning = load_study(result.seed) if study else None
         db.session.commit()
     except PortalError as error:
         db.session.rollback()
@@ -55,6 +60,8 @@ def load(people, if_empty, seed, activity_days):
             f"  积分：最近 {credit.days} 天，{credit.people} 名党员和积极分子，台账 {credit.entries} 条，"
             f"累计 {credit.totals} 条，已结算周期 {credit.closed} 个"
         )
+    if learning is not None:
+        click.echo(study_summary(learning))
     _echo_accounts(result.accounts)
 
 

@@ -8,6 +8,7 @@ from portal.core.clock import utcnow
 from portal.core.permissions import Role
 from portal.credits import reports as credits
 from portal.extensions import db
+from portal.inbox import services as inbox
 from portal.roster import services as roster
 
 
@@ -24,6 +25,10 @@ def dashboard(user):
     if user.person is not None or user.has_permission("credits.rankings"):
         panels["credits"] = credits.home_summary(user)
     if user.person is not None:
+        panels["inbox"] = {
+            "unread": inbox.unread_count(user.person_id),
+            "latest": [m for m in inbox.messages_for(user.person_id, per_page=3).items if m.read_at is None],
+        }
         panels["me"] = {"person": user.person}
     return panels
 

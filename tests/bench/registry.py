@@ -24,9 +24,10 @@ its kind measured in the same run on the same database:
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from tests.bench import ceiling_app, credits_hooks, portal_hooks
+from tests.bench import ceiling_app, credits_hooks, portal_hooks, quiz_hooks
 
 READ, WRITE = "read", "write"
 PORTAL, CEILING = "portal", "ceiling"
@@ -104,6 +105,12 @@ SCENARIOS = [
     Scenario("member_ledger", READ, path="/credits/people/{person}", login="secretary",
              setup=credits_hooks.busiest_member, **PAGE_TARGETS),
     Scenario("period_close", WRITE, measure=credits_hooks.period_close, max_seconds=10.0),
+    # 每周一测: 1,500 members, each with their own session and open attempt, autosave two answers and
+    # hand in (a fresh test per run, so no warm-up); p99 is over the mix, a third of it submits.
+    Scenario("quiz_submit_storm", WRITE, method="POST", path="/study/attempts/",
+             body="members={members_file}&threads={threads}",
+             script=str(Path(__file__).resolve().parent / "wrk" / "quiz_storm.lua"), setup=quiz_hooks.storm_setup,
+             before_run=quiz_hooks.storm_before_run, count_after=quiz_hooks.storm_count, warm_up=False),
 ]
 
 ALL = CEILINGS + SCENARIOS

@@ -54,6 +54,85 @@ EXPECTED = {
     "credits.adjust": ("GET", {"committee"}),
     "credits.reverse": ("POST", {"committee"}),
     "credits.anomaly_report": ("GET", {"committee"}),
+    # Study: the hub answers everyone (it says so when the account has no roster person).
+    "study.index": ("GET", EVERYONE),
+    # 每日一学: everyone with a roster person reads (admin has none: 404); staff get told it does not count.
+    "study.today": ("GET", EVERYONE),
+    "study.article": ("GET", EVERYONE - {"admin"}),
+    "study.article_read": ("POST", EVERYONE - {"admin"}),
+    "study.article_list": ("GET", {"committee", "secretary"}),
+    "study.article_new": ("GET", {"committee", "secretary"}),
+    "study.article_edit": ("GET", {"committee", "secretary"}),
+    "study.article_retire": ("POST", {"committee", "secretary"}),
+    "study.article_restore": ("POST", {"committee", "secretary"}),
+    "study.article_plan": ("GET", {"committee", "secretary"}),
+    "study.article_plan_new": ("GET", {"committee", "secretary"}),
+    "study.article_plan_delete": ("POST", {"committee", "secretary"}),
+    "study.reading_participation": ("GET", {"committee", "secretary"}),
+    # 组织生活: the list and calendar answer everyone (no roster person: told so); a session is seen by
+    # the people on its list (secretary, member, activist of branch_a) and its managers; staff: 404.
+    "study.meeting_list": ("GET", EVERYONE),
+    "study.meeting_detail": ("GET", {"committee", "secretary", "member", "activist"}),
+    "study.meeting_attachment": ("GET", {"committee", "secretary", "member", "activist"}),
+    "study.meeting_checkin": ("GET", {"secretary", "member", "activist"}),
+    "study.meeting_leave": ("POST", {"secretary", "member", "activist"}),
+    "study.meeting_reflection": ("GET", {"secretary", "member", "activist"}),
+    "study.meeting_manage": ("GET", {"committee", "secretary"}),
+    "study.meeting_create": ("GET", {"committee", "secretary"}),
+    "study.meeting_edit": ("GET", {"committee", "secretary"}),
+    "study.meeting_cancel": ("POST", {"committee", "secretary"}),
+    "study.meeting_attachment_delete": ("POST", {"committee", "secretary"}),
+    "study.meeting_checkin_board": ("GET", {"committee", "secretary"}),
+    "study.meeting_checkin_qr": ("GET", {"committee", "secretary"}),
+    "study.meeting_code_regenerate": ("POST", {"committee", "secretary"}),
+    "study.meeting_attendance": ("GET", {"committee", "secretary"}),
+    "study.meeting_attendance_mark": ("POST", {"committee", "secretary"}),
+    "study.meeting_minutes": ("GET", {"committee", "secretary"}),
+    "study.meeting_reflections": ("GET", {"committee", "secretary"}),
+    "study.reflection_grade": ("POST", {"committee", "secretary"}),
+    "study.calendar_month": ("GET", EVERYONE),
+    "study.calendar_feed_regenerate": ("POST", EVERYONE),
+    # The .ics feed is public: its unguessable token is the key (a bad token is 404, tested in tests/study).
+    "study.calendar_feed": ("GET", PUBLIC),
+    # 题库 and 每日一题: the bank and the daily schedule are for study.manage; every account may open the
+    # daily page and answer (no roster person: told so).
+    "study.bank_list": ("GET", {"committee", "secretary"}),
+    "study.question_create": ("GET", {"committee", "secretary"}),
+    "study.question_detail": ("GET", {"committee", "secretary"}),
+    "study.question_edit": ("GET", {"committee", "secretary"}),
+    "study.question_retire": ("POST", {"committee", "secretary"}),
+    "study.question_restore": ("POST", {"committee", "secretary"}),
+    "study.bank_import_start": ("GET", {"committee", "secretary"}),
+    "study.bank_import_accept": ("POST", {"committee", "secretary"}),
+    "study.bank_import_template": ("GET", {"committee", "secretary"}),
+    "study.bank_export": ("GET", {"committee", "secretary"}),
+    "study.daily_page": ("GET", EVERYONE),
+    "study.daily_answer": ("POST", EVERYONE),
+    "study.daily_manage": ("GET", {"committee", "secretary"}),
+    "study.daily_pick": ("GET", {"committee", "secretary"}),
+    "study.daily_unpick": ("POST", {"committee", "secretary"}),
+    # 每周一测: every account may open the list (no roster person: told so); a test is for the members and
+    # activists of its branches (branch_a: secretary, member, activist); an attempt only for its owner.
+    "study.quiz_list": ("GET", EVERYONE),
+    "study.quiz_intro": ("GET", {"secretary", "member", "activist"}),
+    "study.quiz_start": ("POST", {"secretary", "member", "activist"}),
+    "study.attempt_page": ("GET", {"member"}),
+    "study.attempt_answer": ("POST", {"member"}),
+    "study.attempt_save": ("POST", {"member"}),
+    "study.attempt_submit": ("POST", {"member"}),
+    "study.quiz_manage_list": ("GET", {"committee", "secretary"}),
+    "study.quiz_new": ("GET", {"committee", "secretary"}),
+    "study.quiz_edit": ("GET", {"committee", "secretary"}),
+    "study.quiz_manage": ("GET", {"committee", "secretary"}),
+    "study.quiz_publish": ("POST", {"committee", "secretary"}),
+    "study.quiz_overrides": ("GET", {"committee", "secretary"}),
+    "study.quiz_results_page": ("GET", {"committee", "secretary"}),
+    "study.quiz_results_export": ("GET", {"committee", "secretary"}),
+    # The inbox answers everyone; an account without a person is told it gets no messages.
+    "inbox.index": ("GET", EVERYONE),
+    "inbox.read_all": ("POST", EVERYONE),
+    # Someone else's message id is a 404 for everyone (tested in tests/inbox).
+    "inbox.open_message": ("POST", set()),
 }
 
 
@@ -67,11 +146,49 @@ def _url(app, endpoint, world):
         "batch_id": 999999,
         "code": "study_read",
         "entry_id": 999999,
+        "message_id": 999999,
     }
+    if {"article_id", "assignment_id"} & set(rule.arguments):
+        values.update(_article_values(world))
+    if {"meeting_id", "reflection_id", "feed_token"} & set(rule.arguments):
+        from tests.study.meeting_helpers import sample_values
+
+        values.update(sample_values(world))
+    if "question_id" in rule.arguments:
+        values["question_id"] = _question_id(world)
+    if {"quiz_id", "attempt_id"} & set(rule.arguments):
+        from tests.study.quiz_factories import sample_values as quiz_values
+
+        values.update(quiz_values(world))
     with app.test_request_context():
         from flask import url_for
 
         return url_for(endpoint, **{k: values[k] for k in rule.arguments})
+
+
+def _question_id(world):
+    """A question in the secretary's branch bank (the committee sees it too)."""
+    from portal.extensions import db
+    from portal.study.services import bank
+
+    fields = bank.clean_question("single", "矩阵测试题", ["甲", "乙"], "A")
+    question = bank.build_question(world.branch_a, fields)
+    db.session.commit()
+    return question.id
+
+
+def _article_values(world):
+    """An article of the secretary's branch, on today's plan for that branch."""
+    from portal.core.clock import localnow
+    from portal.extensions import db
+    from portal.study.models.articles import Article, StudyAssignment
+
+    article = Article(organisation=world.branch_a, title="矩阵测试文章", body="正文", reading_seconds=30,
+                      published_on=localnow().date())
+    assignment = StudyAssignment(article=article, organisation=world.branch_a, day=localnow().date())
+    db.session.add_all([article, assignment])
+    db.session.commit()
+    return {"article_id": article.id, "assignment_id": assignment.id}
 
 
 def test_every_endpoint_is_in_the_table(app):

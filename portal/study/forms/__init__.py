@@ -1,0 +1,1 @@
+"""The study module's WTForms, one module per area."""

@@ -1,0 +1,171 @@
+"""Forms of branch sessions: scheduling, cancelling, check-in, leave, attendance, minutes, reflections."""
+
+from wtforms import (
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    MultipleFileField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import ValidationError as FieldError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.core.clock import to_local
+from portal.core.forms import PortalForm
+from portal.study.models.meetings import (
+    KIND_LABELS,
+    SPEAKER_ROLE_LABELS,
+    AttendanceStatus,
+    SpeakerRole,
+)
+from portal.study.services.meetings import MAX_SPEAKERS, MeetingDraft, Speaker, Upload
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+OUTSIDE = ""
+
+
+def _int_or_none(value):
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several people as a list of checkboxes (easier to tap on a phone than a multi-select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        """Refuse values that are not among the choices, in Chinese."""
+        allowed = {str(choice.value) for choice in self.iter_choices()}
+        if any(str(value) not in allowed for value in self.data or ()):
+            raise FieldError("不是有效的选择")
+
+
+class SpeakerForm(Form):
+    """One speaker: a person of the branch, or an outside expert by name."""
+
+    class Meta:
+        """WTForms' bundled zh messages, like PortalForm."""
+
+        locales = ("zh",)
+
+    role = SelectField("导师类型", choices=[SelectChoice(r.value, SPEAKER_ROLE_LABELS[r]) for r in SpeakerRole])
+    person_id = SelectField("本支部人员", coerce=_int_or_none, choices=[], validate_choice=False)
+    name = StringField("或外部专家姓名", validators=[Optional(), Length(max=40, message="姓名不能超过 40 字")])
+
+
+class MeetingForm(PortalForm):
+    """Schedule or edit a session; times are entered in Beijing time."""
+
+    branch_id = HiddenField()
+    kind = SelectField("会议类型", choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()])
+    topic = StringField("会议主题", validators=[DataRequired("请填写会议主题"),
+                                            Length(max=120, message="会议主题不能超过 120 字")])
+    starts_local = DateTimeLocalField("开始时间（北京时间）", format=LOCAL_FORMAT,
+                                      validators=[InputRequired("请填写开始时间")])
+    ends_local = DateTimeLocalField("结束时间（北京时间）", format=LOCAL_FORMAT,
+                                    validators=[InputRequired("请填写结束时间")])
+    place = StringField("会议地点", validators=[Optional(), Length(max=120, message="会议地点不能超过 120 字")])
+    online_url = StringField("线上会议室链接", validators=[Optional(), Length(max=500, message="链接过长")])
+    speakers = FieldList(FormField(SpeakerForm), min_entries=2, max_entries=MAX_SPEAKERS)
+    materials = TextAreaField("学习材料（Markdown）", validators=[Optional(), Length(max=20000)])
+    attachments = MultipleFileField("附件（PDF、docx、xlsx、pptx、JPG、PNG，每个不超过 5 MB）")
+    attendee_ids = CheckboxListField("应到人员", coerce=int)
+
+    def offer_people(self, people):
+        """Fill the attendee and speaker choices with the branch's people."""
+        self.attendee_ids.choices = [SelectChoice(p.id, f"{p.name}（{p.political_status}）") for p in people]
+        for entry in self.speakers:
+            entry.form.person_id.choices = [SelectChoice(OUTSIDE, "— 不选（外部专家请填写姓名）—")] + [
+                SelectChoice(p.id, p.name) for p in people]
+
+    def load(self, meeting, attendee_ids):
+        """Show a session's values (or, for a new one, the default attendees) in the form."""
+        self.attendee_ids.data = list(attendee_ids)
+        if meeting is None:
+            return
+        for name in ("kind", "topic", "place", "online_url", "materials"):
+            getattr(self, name).data = getattr(meeting, name)
+        self.starts_local.data = to_local(meeting.starts_at).replace(tzinfo=None)
+        self.ends_local.data = to_local(meeting.ends_at).replace(tzinfo=None)
+        while len(self.speakers) < min(len(meeting.speakers) + 1, MAX_SPEAKERS):
+            self.speakers.append_entry()
+        for entry, speaker in zip(self.speakers, meeting.speakers, strict=False):
+            entry.form.role.data = speaker.role
+            entry.form.person_id.data = speaker.person_id
+            entry.form.name.data = "" if speaker.person_id else speaker.name
+
+    def draft(self, files):
+        """The entered values as the service's MeetingDraft (`files`: request.files' uploads)."""
+        return MeetingDraft(
+            kind=self.kind.data, topic=self.topic.data, starts_local=self.starts_local.data,
+            ends_local=self.ends_local.data, place=self.place.data, online_url=self.online_url.data,
+            materials=self.materials.data,
+            speakers=[Speaker(e.form.role.data, e.form.person_id.data, e.form.name.data or "")
+                      for e in self.speakers],
+            attendee_ids=list(self.attendee_ids.data or []),
+            uploads=[Upload(f.filename, f.read()) for f in files if f and f.filename],
+        )
+
+
+class CancelForm(PortalForm):
+    """Call a session off."""
+
+    reason = StringField("取消原因", validators=[Optional(), Length(max=200, message="取消原因不能超过 200 字")])
+
+
+class CheckinForm(PortalForm):
+    """A member's check-in with the code shown in the room."""
+
+    code = StringField("签到码", validators=[DataRequired("请输入 6 位签到码"),
+                                          Length(max=12, message="签到码为 6 位数字")])
+
+
+class LeaveForm(PortalForm):
+    """Ask for leave before a session (or take the request back)."""
+
+    reason = StringField("请假原因", validators=[Optional(), Length(max=200, message="请假原因不能超过 200 字")])
+    withdraw = HiddenField()
+
+
+MARK_CHOICES = [AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.LEAVE]
+MARK_LABELS = {AttendanceStatus.PRESENT: "出席", AttendanceStatus.ABSENT: "缺席", AttendanceStatus.LEAVE: "请假"}
+
+
+class MarkForm(PortalForm):
+    """The secretary records or corrects one person's attendance."""
+
+    status = SelectField("考勤", choices=[SelectChoice(s.value, MARK_LABELS[s]) for s in MARK_CHOICES])
+    note = StringField("备注 / 请假原因", validators=[Optional(), Length(max=200, message="备注不能超过 200 字")])
+
+
+class MinutesForm(PortalForm):
+    """The session's minutes."""
+
+    minutes = TextAreaField("会议记录（Markdown）", validators=[DataRequired("请填写会议记录"),
+                                                         Length(max=20000, message="会议记录不能超过 20000 字")])
+
+
+class ReflectionForm(PortalForm):
+    """A member's reflection on a session."""
+
+    body = TextAreaField("心得体会（Markdown）", validators=[DataRequired("请填写心得体会"),
+                                                       Length(max=5000, message="心得体会不能超过 5000 字")])
+
+
+class GradeForm(PortalForm):
+    """The secretary's grade for one reflection."""
+
+    grade = IntegerField("成绩（0-100）", validators=[InputRequired("请填写成绩"),
+                                                  NumberRange(0, 100, "成绩应为 0 到 100 之间的整数")])
+    comment = StringField("评语", validators=[Optional(), Length(max=500, message="评语不能超过 500 字")])

@@ -1,0 +1,1 @@
+"""The study module's rules, one module per area (articles, daily, quizzes, meetings)."""

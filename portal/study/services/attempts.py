@@ -1,0 +1,266 @@
+"""Taking a weekly test: starting or resuming, autosave, submit, and closing at the deadline.
+
+The server owns the clock. Every write to an attempt starts with one UPDATE of the attempt row
+guarded by ``status = 'open' AND deadline_at > now``: it both checks the deadline and takes the
+row's lock, so a save racing the deadline job, a replayed submit or two scheduler processes can
+never store a late answer, mark twice or credit twice.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.core.clock import format_local, utcnow
+from portal.core.exceptions import NotFound, ValidationError
+from portal.credits import services as credits
+from portal.extensions import db
+from portal.study.models.questions import QuestionKind
+from portal.study.models.quizzes import AttemptItem, AttemptStatus, QuizAttempt
+from portal.study.services import marking, quizzes
+
+log = logging.getLogger(__name__)
+
+LATE_MESSAGE = "答题时间已到，本次提交的答案未保存；已按截止前保存的答案自动交卷"
+CLOSED_MESSAGE = "本次答题已经交卷，答案不能再修改"
+# Only the first attempt earns credits and counts in results; later ones are practice.
+COUNTED_NUMBER = 1
+
+
+@dataclass
+class SaveResult:
+    """What an autosave or submit did: `saved` is False when the write was refused."""
+
+    attempt: QuizAttempt
+    saved: bool
+    message: str = ""
+    finished_now: bool = False
+
+
+def remaining_seconds(attempt, now=None):
+    """Whole seconds left before the deadline (0 once it has passed)."""
+    return max(0, int((attempt.deadline_at - (now or utcnow())).total_seconds()))
+
+
+# --- starting -------------------------------------------------------------------------------------
+
+def attempts_of(quiz, person_id):
+    """The person's attempts at the test, first first."""
+    return db.session.scalars(select(QuizAttempt).where(
+        QuizAttempt.quiz_id == quiz.id, QuizAttempt.person_id == person_id).order_by(QuizAttempt.number)).all()
+
+
+def start(actor, quiz, rng=None, pools=None):
+    """Resume the member's open attempt, or draw a new paper if the window and attempts allow."""
+    person = actor.person
+    if not quizzes.is_taker(quiz, person):
+        raise NotFound("测试不存在")
+    now = utcnow()
+    existing = attempts_of(quiz, person.id)
+    for attempt in existing:
+        close_if_expired(attempt, now)
+    current = next((a for a in existing if a.is_open), None)
+    if current is not None:
+        return current
+    window = quizzes.window_for(quiz, person.id)
+    if now < window.opens_at:
+        raise ValidationError(f"测试尚未开始，开放时间：{format_local(window.opens_at)}")
+    if now >= window.closes_at:
+        raise ValidationError(f"测试已于 {format_local(window.closes_at)} 截止")
+    if len(existing) >= quiz.attempts_allowed:
+        raise ValidationError(f"本测试只能作答 {quiz.attempts_allowed} 次，您已全部完成")
+    items = quizzes.build_paper(quiz, person, pools=pools, rng=rng)
+    attempt = QuizAttempt(
+        quiz_id=quiz.id, person_id=person.id, number=len(existing) + 1, started_at=now,
+        deadline_at=quizzes.deadline_for(quiz, window, now), total_points=sum(i.points for i in items), items=items)
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # A second tab started the same attempt at the same moment: resume that one.
+        db.session.expire_all()
+        attempt = next((a for a in attempts_of(quiz, person.id) if a.is_open), None)
+        if attempt is None:
+            raise ValidationError("请刷新页面后重试") from None
+    return attempt
+
+
+def get_attempt(actor, attempt_id, close=True):
+    """The actor's own attempt (closed first if its deadline has passed); NotFound for anyone else's."""
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or actor.person_id is None or attempt.person_id != actor.person_id:
+        raise NotFound("答题记录不存在")
+    if close:
+        close_if_expired(attempt)
+    return attempt
+
+
+# --- answering ------------------------------------------------------------------------------------
+
+def field_name(item, blank=None):
+    """The form field of an item's answer (q3) or of one blank of a fill-in item (q3_1)."""
+    return f"q{item.position}" if blank is None else f"q{item.position}_{blank}"
+
+
+def answers_from_form(attempt, form, positions=None):
+    """{position: raw answer} read from a submitted form for `positions` (default: those it shows).
+
+    The paper lists its questions in hidden "shown" fields; a shown question whose field is absent
+    counts as unanswered (unticked boxes send nothing), while a post that shows no question (a
+    bare 交卷, a replay) changes no saved answer.
+    """
+    if positions is None:
+        positions = [int(p) for p in form.getlist("shown") if p.isdigit()]
+    wanted = set(positions)
+    if not wanted <= {item.position for item in attempt.items}:
+        raise ValidationError("题目不存在")
+    answers = {}
+    for item in attempt.items:
+        if item.position not in wanted:
+            continue
+        if item.kind == QuestionKind.FILL:
+            answers[item.position] = [form.get(field_name(item, b), "") for b in range(1, len(item.answer) + 1)]
+        else:
+            answers[item.position] = form.getlist(field_name(item))
+    return answers
+
+
+def _normalised(attempt, answers):
+    items = {item.position: item for item in attempt.items}
+    cleaned = {}
+    for position, raw in answers.items():
+        item = items.get(position)
+        if item is None:
+            raise ValidationError("题目不存在")
+        try:
+            cleaned[position] = marking.normalise(item.kind, raw, options=item.options, blanks=len(item.answer))
+        except ValidationError as error:
+            raise ValidationError(f"第 {position} 题：{error.message}") from None
+    return cleaned
+
+
+def _claim(attempt, now, **values):
+    """The guarded UPDATE: True if the attempt was still open before its deadline (row now locked)."""
+    result = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN,
+               QuizAttempt.deadline_at > now)
+        .values(**values).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def save(actor, attempt, answers):
+    """Store answers ({position: raw}); refused (nothing stored) after the deadline or once handed in."""
+    cleaned = _normalised(attempt, answers)  # bad input is refused before anything is written
+    now = utcnow()
+    if not _claim(attempt, now, last_saved_at=now):
+        return _refused(attempt, now)
+    for position, given in cleaned.items():
+        db.session.execute(
+            update(AttemptItem).where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)
+            .values(given=given).execution_options(synchronize_session=False))
+    db.session.expire(attempt)
+    return SaveResult(attempt, saved=True)
+
+
+def _refused(attempt, now):
+    db.session.refresh(attempt)
+    if attempt.is_open:  # still open, so the deadline has passed: close it now
+        finished = close_if_expired(attempt, now)
+        return SaveResult(attempt, saved=False, message=LATE_MESSAGE, finished_now=finished)
+    return SaveResult(attempt, saved=False, message=CLOSED_MESSAGE)
+
+
+def submit(actor, attempt, answers=None):
+    """Hand the paper in (saving `answers` first) and mark it; a replayed submit changes nothing."""
+    if answers:
+        result = save(actor, attempt, answers)
+        if not result.saved:
+            return result
+    now = utcnow()
+    if not _claim(attempt, now, status=AttemptStatus.SUBMITTED, finished_at=now):
+        result = _refused(attempt, now)
+        if result.message == CLOSED_MESSAGE:
+            result.message = "已经交卷，无需重复提交"
+        return result
+    mark_and_credit(attempt)
+    return SaveResult(attempt, saved=True, finished_now=True)
+
+
+# --- closing and marking --------------------------------------------------------------------------
+
+def close_if_expired(attempt, now=None):
+    """Close and mark an open attempt whose deadline has passed; True if this call closed it."""
+    now = now or utcnow()
+    if not attempt.is_open or attempt.deadline_at > now:
+        return False
+    result = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN,
+               QuizAttempt.deadline_at <= now)
+        .values(status=AttemptStatus.EXPIRED, finished_at=QuizAttempt.deadline_at)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.refresh(attempt)
+        return False
+    mark_and_credit(attempt)
+    return True
+
+
+def mark_and_credit(attempt, credit=True):
+    """Mark every item with the test's policy, score out of 100 and credit the counted attempt once.
+
+    Called once per attempt, by whoever won the guarded UPDATE that finished it.
+    """
+    db.session.refresh(attempt)
+    items = db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
+                               .execution_options(populate_existing=True)).all()
+    policy = attempt.quiz.partial_policy
+    earned = 0.0
+    for item in items:
+        item.fraction = marking.mark(item.kind, item.answer, item.given or [], partial=policy)
+        earned += item.points * item.fraction
+    attempt.earned_points = round(earned, 2)
+    attempt.score = round(100 * earned / attempt.total_points, 1) if attempt.total_points else 0.0
+    db.session.flush()
+    if credit and attempt.number == COUNTED_NUMBER:
+        credits.award(attempt.person, "weekly_test", credits.Source("quiz_attempt", attempt.id),
+                      when=attempt.finished_at, score=attempt.score)
+    return attempt
+
+
+def close_expired(now=None, batch=500):
+    """Close and mark every open attempt past its deadline; returns how many this call closed.
+
+    Each attempt is closed in its own savepoint, so one failure does not stop the rest.
+    """
+    now = now or utcnow()
+    ids = db.session.scalars(select(QuizAttempt.id).where(
+        QuizAttempt.status == AttemptStatus.OPEN, QuizAttempt.deadline_at <= now)
+        .order_by(QuizAttempt.deadline_at).limit(batch)).all()
+    closed = 0
+    for attempt_id in ids:
+        try:
+            with db.session.begin_nested():
+                attempt = db.session.get(QuizAttempt, attempt_id)
+                if close_if_expired(attempt, now):
+                    closed += 1
+        except Exception:  # noqa: BLE001 - log, and go on closing the others
+            log.exception("closing quiz attempt %s failed", attempt_id)
+    return closed
+
+
+def counted_attempts(quiz, person_ids=None):
+    """{person id: the attempt that counts} (the first, once finished)."""
+    stmt = select(QuizAttempt).where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.number == COUNTED_NUMBER)
+    if person_ids is not None:
+        stmt = stmt.where(QuizAttempt.person_id.in_(person_ids))
+    return {a.person_id: a for a in db.session.scalars(stmt)}
+
+
+def finished_count(quiz):
+    """How many people have finished their counted attempt."""
+    return db.session.scalar(select(func.count()).select_from(QuizAttempt).where(
+        QuizAttempt.quiz_id == quiz.id, QuizAttempt.number == COUNTED_NUMBER,
+        QuizAttempt.status != AttemptStatus.OPEN))

@@ -1,0 +1,126 @@
+"""每周一测 for members: my tests, starting or resuming, autosave, submit, result and review.
+
+An attempt belongs to one person: any other account gets 404 for it. The correct answers are
+only rendered by the review, which the service refuses until every window has closed.
+"""
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.core.clock import utcnow
+from portal.core.exceptions import PortalError, ValidationError
+from portal.core.forms import FAILED, commit_or_show
+from portal.core.permissions import login_required
+from portal.extensions import db
+from portal.study.services import attempts, quiz_results, quizzes
+from portal.study.views import blueprint
+
+
+@blueprint.route("/quizzes/")
+@login_required
+def quiz_list():
+    """The member's tests: open ones to take, finished ones with their score."""
+    person = current_user.person
+    tests = quizzes.quizzes_for_member(person)
+    mine = {q.id: attempts.attempts_of(q, person.id) for q in tests} if person else {}
+    return render_template("study/quizzes/list.html", tests=tests, mine=mine, now=utcnow(),
+                           window_for=quizzes.window_for)
+
+
+@blueprint.route("/quizzes/<int:quiz_id>")
+@login_required
+def quiz_intro(quiz_id):
+    """A test's rules for the member (time limit, attempts, partial credit) and the start button."""
+    quiz = quizzes.get_quiz_for_member(current_user, quiz_id)
+    mine = attempts.attempts_of(quiz, current_user.person_id)
+    for attempt in mine:
+        attempts.close_if_expired(attempt)
+    db.session.commit()
+    return render_template("study/quizzes/intro.html", quiz=quiz, mine=mine, now=utcnow(),
+                           window=quizzes.window_for(quiz, current_user.person_id),
+                           policy=quizzes.policy_label(quiz.partial_policy))
+
+
+@blueprint.route("/quizzes/<int:quiz_id>/start", methods=["POST"])
+@login_required
+def quiz_start(quiz_id):
+    """Start (or resume) the member's attempt and go to it."""
+    quiz = quizzes.get_quiz_for_member(current_user, quiz_id)
+    attempt = commit_or_show(lambda: attempts.start(current_user, quiz))
+    if attempt is FAILED:
+        return redirect(url_for("study.quiz_intro", quiz_id=quiz.id))
+    return redirect(url_for("study.attempt_page", attempt_id=attempt.id))
+
+
+@blueprint.route("/attempts/<int:attempt_id>")
+@login_required
+def attempt_page(attempt_id):
+    """The paper while open (resumed with the time left), then the score and, later, the review.
+
+    The review (correct answers and explanations) appears once the test has closed for everyone.
+    """
+    attempt = attempts.get_attempt(current_user, attempt_id)
+    db.session.commit()  # an attempt found past its deadline was just closed and marked
+    if attempt.is_open:
+        return render_template("study/quizzes/take.html", attempt=attempt, quiz=attempt.quiz,
+                               remaining=attempts.remaining_seconds(attempt), field_name=attempts.field_name,
+                               options_of=quizzes.display_options,
+                               policy=quizzes.policy_label(attempt.quiz.partial_policy))
+    try:
+        review = quiz_results.review(attempt)
+        waiting = None
+    except ValidationError as error:
+        review, waiting = None, error.message
+    return render_template("study/quizzes/result.html", attempt=attempt, quiz=attempt.quiz, review=review,
+                           waiting=waiting)
+
+
+def _outcome(action):
+    """Run a save/submit and commit (a late write still commits the attempt's closing)."""
+    try:
+        result = action()
+    except PortalError as error:
+        db.session.rollback()
+        return None, error.message
+    db.session.commit()
+    return result, result.message
+
+
+@blueprint.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
+@login_required
+def attempt_answer(attempt_id):
+    """Autosave one question (quiz.js): JSON with saved, message and seconds left; no answers in it."""
+    # Not closed on loading: the save itself finds the deadline passed and says so.
+    attempt = attempts.get_attempt(current_user, attempt_id, close=False)
+    position = request.form.get("position", type=int)
+    result, message = _outcome(lambda: attempts.save(
+        current_user, attempt, attempts.answers_from_form(attempt, request.form, positions=[position])))
+    saved = result is not None and result.saved
+    status = 200 if saved else (400 if result is None else 409)
+    return jsonify(saved=saved, message=message or "已保存", closed=not attempt.is_open, attempt=attempt.id,
+                   position=position, remaining=attempts.remaining_seconds(attempt)), status
+
+
+@blueprint.route("/attempts/<int:attempt_id>/save", methods=["POST"])
+@login_required
+def attempt_save(attempt_id):
+    """保存 without JavaScript: the whole form at once, then back to the paper."""
+    attempt = attempts.get_attempt(current_user, attempt_id, close=False)
+    result, message = _outcome(lambda: attempts.save(
+        current_user, attempt, attempts.answers_from_form(attempt, request.form)))
+    flash(message or "答案已保存", "success" if result is not None and result.saved else "danger")
+    return redirect(url_for("study.attempt_page", attempt_id=attempt.id))
+
+
+@blueprint.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@login_required
+def attempt_submit(attempt_id):
+    """交卷: save the form, mark the paper; a replayed submit changes nothing."""
+    attempt = attempts.get_attempt(current_user, attempt_id, close=False)
+    answers = attempts.answers_from_form(attempt, request.form) if attempt.is_open else None
+    result, message = _outcome(lambda: attempts.submit(current_user, attempt, answers))
+    if result is not None and result.saved:
+        flash(f"已交卷，得分 {attempt.score:g}", "success")
+    else:
+        flash(message, "warning" if result is not None else "danger")
+    return redirect(url_for("study.attempt_page", attempt_id=attempt.id))
