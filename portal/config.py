@@ -37,6 +37,9 @@ class Config:
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # The cookie is re-issued only when the session changes; accounts.sessions refreshes
+    # session["last_seen"] at most once a minute, which re-issues it (and its expiry) then.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

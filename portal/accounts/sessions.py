@@ -4,6 +4,7 @@ import secrets
 
 from flask import flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts import passwords
@@ -14,6 +15,14 @@ from portal.extensions import db, login_manager
 
 # Endpoints a user with a pending password change may still reach.
 _ALLOWED_WHILE_CHANGE_PENDING = {"accounts.change_password", "accounts.logout", "static", "bootstrap.static"}
+
+# One query for the account, its grants and their organisations: this runs on every request, so the
+# statement is built once (session.get() with loader options rebuilds them each time, which costs more).
+_LOAD_USER = (
+    select(User)
+    .options(joinedload(User.grants).joinedload(RoleGrant.organisation))
+    .where(User.id == bindparam("user_id"))
+)
 
 
 def init_sessions(app):
@@ -28,11 +37,7 @@ def init_sessions(app):
         user_id, _, version = token.partition(":")
         if not user_id.isdigit():
             return None
-        # One query for the account, its grants and their organisations: this runs on every request.
-        user = db.session.get(
-            User, int(user_id),
-            options=[joinedload(User.grants).joinedload(RoleGrant.organisation)],
-        )
+        user = db.session.execute(_LOAD_USER, {"user_id": int(user_id)}).unique().scalar_one_or_none()
         # A bumped version (log-out elsewhere, password change, disabled) ends this session.
         if user is None or not user.active or str(user.session_version) != version:
             return None

@@ -8,6 +8,7 @@ scales with its container through viewBox and width="100%", and it names itself 
 
 import hashlib
 import math
+from collections import Counter
 
 from markupsafe import Markup, escape
 
@@ -175,20 +176,25 @@ def line_chart(labels, values, unit="", title=""):
 
 def histogram_bins(values, max_bins=8):
     """[(low, high, count), ...] covering the values with equal, whole-number-friendly bins."""
-    values = list(values)
-    if not values:
+    return count_bins(Counter(values).items(), max_bins)
+
+
+def count_bins(counted, max_bins=8):
+    """histogram_bins() of values given as (value, how many times) pairs, e.g. from a GROUP BY."""
+    counted = [(value, count) for value, count in counted if count > 0]
+    if not counted:
         return []
-    low, high = min(values), max(values)
+    low, high = min(value for value, _ in counted), max(value for value, _ in counted)
     if low == high:
-        return [(low, high, len(values))]
+        return [(low, high, sum(count for _, count in counted))]
     width = _nice_step(high - low, max_bins)
-    if all(float(v).is_integer() for v in values):
+    if all(float(value).is_integer() for value, _ in counted):
         width = max(1, math.ceil(width))
     start = math.floor(low / width) * width
     count = math.floor((high - start) / width) + 1
     bins = [[start + i * width, start + (i + 1) * width, 0] for i in range(count)]
-    for value in values:
-        bins[min(int((value - start) // width), count - 1)][2] += 1
+    for value, times in counted:
+        bins[min(int((value - start) // width), count - 1)][2] += times
     return [tuple(b) for b in bins]
 
 
@@ -206,11 +212,20 @@ def histogram(values, unit="", title="", count_unit="人"):
     The ranges are labelled without the unit (it would crowd a phone); the title, the text
     alternative and each bar's tooltip carry it.
     """
-    values = list(values)
-    if not values:
+    return histogram_of_counts(Counter(values).items(), unit, title, count_unit)
+
+
+def histogram_of_counts(counted, unit="", title="", count_unit="人"):
+    """histogram() of values given as (value, how many times) pairs.
+
+    A page about thousands of people passes a few dozen pairs from a GROUP BY instead of one
+    value per person.
+    """
+    counted = [(value, count) for value, count in counted if count > 0]
+    if not counted:
         return _empty("histogram", title)
-    integers = all(float(v).is_integer() for v in values)
-    bins = histogram_bins(values)
+    integers = all(float(value).is_integer() for value, _ in counted)
+    bins = count_bins(counted)
     labels = [_bin_label(low, high, integers) for low, high, _ in bins]
     counts = [count for _, _, count in bins]
     small = FONT - 2

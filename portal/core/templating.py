@@ -6,6 +6,9 @@ from flask_login import current_user
 from portal.core import charts
 from portal.core.clock import format_local
 
+# An integer no id or page number reaches: url_pattern() builds one URL with it and splits there.
+_URL_SENTINEL = 7_319_046_285_113
+
 # A navigation entry for users whose account belongs to a person on the roster.
 HAS_PERSON = "has_person"
 
@@ -40,13 +43,23 @@ def init_templating(app):
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.filters["thousands"] = charts.format_number
     app.jinja_env.globals.update(bar_chart=charts.bar_chart, line_chart=charts.line_chart,
-                                 histogram=charts.histogram)
+                                 histogram=charts.histogram, histogram_of_counts=charts.histogram_of_counts,
+                                 url_pattern=url_pattern)
+
+    # The menu's endpoints take no arguments, so each URL is built once per application root.
+    built = {}
+
+    def menu_urls(endpoint):
+        key = (request.script_root, endpoint)
+        if key not in built:
+            built[key] = url_for(endpoint)
+        return built[key]
 
     @app.context_processor
     def _navigation():
         if not current_user.is_authenticated:
             return {"nav_items": []}
-        entries = [(url_for(endpoint), label) for endpoint, label, requirement in NAVIGATION
+        entries = [(menu_urls(endpoint), label) for endpoint, label, requirement in NAVIGATION
                    if _allowed(requirement)]
         current = _current_entry(request.path, [url for url, _ in entries])
         return {"nav_items": [(url, label, url == current) for url, label in entries]}
@@ -57,3 +70,15 @@ def _current_entry(path, urls):
     matches = [url for url in urls if path == url or (url != "/" and path.startswith(url))]
     return max(matches, key=len, default=None)
 
+
+def url_pattern(endpoint, name, **values):
+    """A function n -> url_for(endpoint, **{name: n}, **values) for whole numbers n, from one url_for call.
+
+    A page with dozens of links to one endpoint (a ranking's 30 names, a pager's pages) builds
+    the URL once and puts each number in; the URLs are exactly what url_for gives.
+    """
+    built = url_for(endpoint, **{name: _URL_SENTINEL}, **values)
+    head, found, tail = built.partition(str(_URL_SENTINEL))
+    if not found or str(_URL_SENTINEL) in tail:
+        return lambda number: url_for(endpoint, **{name: number}, **values)
+    return lambda number: f"{head}{int(number)}{tail}"

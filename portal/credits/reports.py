@@ -45,10 +45,11 @@ class RankingBoard:
 
 
 def _branch_options(scope):
-    stmt = select(Organisation).where(Organisation.kind == OrgKind.BRANCH)
+    """(id, name) rows of the branches the actor may filter a ranking to."""
+    stmt = select(Organisation.id, Organisation.name).where(Organisation.kind == OrgKind.BRANCH)
     if scope is not None:
         stmt = stmt.where(Organisation.id.in_(scope))
-    return db.session.scalars(stmt.order_by(Organisation.sort_order, Organisation.id)).all()
+    return db.session.execute(stmt.order_by(Organisation.sort_order, Organisation.id)).all()
 
 
 def _person_branch_ids(scope, branch_id):
@@ -60,14 +61,14 @@ def _person_branch_ids(scope, branch_id):
     return [branch_id]
 
 
-def scoped_branch_ranking(period, scope):
+def scoped_branch_ranking(period, scope, closed=standings.closed_period):
     """Branch rows the actor may see, with ranks among all branches, and how many branches there are.
 
     A secretary sees only their own branch's row (still ranked among every branch), never the
     other branches' figures: in a small branch an average or a participation rate is, in
     effect, one or two people's points, so other branches' rows would leak personal data.
     """
-    rows = standings.branch_ranking(period)
+    rows = standings.branch_ranking(period, closed=closed)
     if scope is None:
         return rows, len(rows)
     allowed = set(scope)
@@ -81,13 +82,16 @@ def ranking_board(actor, period, view="person", branch_id=None, page=1):
     person_scope = _person_branch_ids(scope, branch_id)
     people = branch_rows = distribution = None
     branch_count = 0
+    # The picker's periods (this one and the previous one among them, usually) in one query.
+    closed = standings.ClosedPeriods()
+    choices = services.period_choices(period.kind, closed=closed)
     if view == "person":
-        people = standings.person_ranking_page(period, person_scope, page=page, per_page=PAGE_SIZE)
-        distribution = standings.points_distribution(period, person_scope)
+        people = standings.person_ranking_page(period, person_scope, page=page, per_page=PAGE_SIZE, closed=closed)
+        distribution = standings.points_distribution(period, person_scope, closed)
     else:
-        branch_rows, branch_count = scoped_branch_ranking(period, scope)
+        branch_rows, branch_count = scoped_branch_ranking(period, scope, closed)
     return RankingBoard(
-        period=period, closed=standings.closed_period(period), choices=services.period_choices(period.kind),
+        period=period, closed=closed(period), choices=choices,
         view=view, branch_options=_branch_options(scope), branch_id=branch_id,
         whole_committee=person_scope is None, people=people, branch_rows=branch_rows or [],
         branch_count=branch_count, distribution=distribution or [],

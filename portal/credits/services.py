@@ -11,6 +11,7 @@ from portal.core.clock import LOCAL_TZ, localnow, utcnow
 from portal.core.database import upsert_add
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
 from portal.core.periods import PeriodKind, current_period, parse_key, period_containing, recent_periods
+from portal.credits import standings
 from portal.credits.models import (
     ClosedPeriod,
     CreditAdjustment,
@@ -375,12 +376,16 @@ def period_from_key(key, kind=None):
     return period
 
 
-def period_choices(kind, count=13):
-    """The current period of `kind` and the ones before it, newest first, each with its closed flag."""
+def period_choices(kind, count=13, closed=None):
+    """The current period of `kind` and the ones before it, newest first, each with its closed flag.
+
+    `closed` (a standings.ClosedPeriods) keeps what it looked up for the rest of the page.
+    """
     periods = recent_periods(kind, count)
-    closed = set(db.session.scalars(select(ClosedPeriod.period_start).where(
-        ClosedPeriod.kind == str(kind), ClosedPeriod.period_start >= periods[-1].start)))
-    return [(period, period.start in closed) for period in periods]
+    if closed is None:
+        closed = standings.ClosedPeriods()
+    closed.load(periods)
+    return [(period, closed(period) is not None) for period in periods]
 
 
 def ranking_scope(actor, permission="credits.rankings"):
@@ -388,4 +393,4 @@ def ranking_scope(actor, permission="credits.rankings"):
     scopes = actor.scopes(permission)
     if any(org.parent_id is None for org in scopes):
         return None
-    return [branch.id for branch in roster.branches_within(scopes)]
+    return [branch.id for branch in roster.branch_rows(scopes)]

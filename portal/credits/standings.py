@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, delete, func, insert, literal, literal_column, or_, select
 
 from portal.core.clock import localnow
 from portal.core.periods import Period, PeriodKind, current_period, ended_periods_since, period_containing
@@ -58,17 +58,60 @@ def closed_period(period):
         ClosedPeriod.kind == str(period.kind), ClosedPeriod.period_start == period.start))
 
 
-def _rank_source(period):
+class ClosedPeriods:
+    """closed_period() for one page, each period looked up at most once.
+
+    A ranking page asks about the same period several times (its rows, its size, its
+    distribution, its status) and about the previous one (rank changes); the standings
+    functions take one of these as `closed` instead of querying each time. Use a new one per
+    request: a period can be closed at any moment by the scheduler.
+    """
+
+    def __init__(self):
+        self._found = {}
+
+    def load(self, periods):
+        """Look up every one of `periods` not yet known, one query per kind (the period picker's list)."""
+        by_kind = {}
+        for period in periods:
+            if (str(period.kind), period.start) not in self._found:
+                by_kind.setdefault(str(period.kind), set()).add(period.start)
+        for kind, starts in by_kind.items():
+            rows = db.session.scalars(select(ClosedPeriod).where(
+                ClosedPeriod.kind == kind, ClosedPeriod.period_start.in_(sorted(starts))))
+            found = {row.period_start: row for row in rows}
+            for start in starts:
+                self._found[(kind, start)] = found.get(start)
+
+    def __call__(self, period):
+        """The ClosedPeriod row for a period, or None while it is open."""
+        key = (str(period.kind), period.start)
+        if key not in self._found:
+            self._found[key] = closed_period(period)
+        return self._found[key]
+
+
+def _points_within(table, branch_ids):
+    """The points column to sort or group by: as an expression when filtering to branches.
+
+    Without statistics SQLite walks the whole period's (kind, period_start, points) index to
+    find one branch's few dozen people in points order; `points + 0` cannot use that index, so
+    it takes the (kind, period_start, branch_id) one and sorts the handful it finds.
+    """
+    return table.points if branch_ids is None else table.points + literal_column("0")
+
+
+def _rank_source(period, closed=closed_period):
     """(table, filters, rank column or None) for a period: its frozen snapshot, or the live totals."""
-    frozen = closed_period(period)
+    frozen = closed(period)
     if frozen is not None:
         return SnapshotRow, [SnapshotRow.period_id == frozen.id], SnapshotRow.rank
     return CreditTotal, [CreditTotal.kind == str(period.kind), CreditTotal.period_start == period.start], None
 
 
-def person_ranking(period, branch_ids=None, limit=None, offset=0):
+def person_ranking(period, branch_ids=None, limit=None, offset=0, closed=closed_period):
     """People by points in a period, ties ranked alike (1, 2, 2, 4); optionally within branches."""
-    table, filters, stored_rank = _rank_source(period)
+    table, filters, stored_rank = _rank_source(period, closed)
     if branch_ids is not None:
         filters = [*filters, table.branch_id.in_(branch_ids)]
         stored_rank = None  # ranks within the selection, not committee-wide
@@ -79,7 +122,7 @@ def person_ranking(period, branch_ids=None, limit=None, offset=0):
         .join(Person, Person.id == table.person_id)
         .outerjoin(Organisation, Organisation.id == table.branch_id)
         .where(*filters)
-        .order_by(table.points.desc(), Person.name_pinyin, Person.id)
+        .order_by(_points_within(table, branch_ids).desc(), Person.name_pinyin, Person.id)
         .offset(offset)
     )
     if limit is not None:
@@ -87,7 +130,7 @@ def person_ranking(period, branch_ids=None, limit=None, offset=0):
     rows = [PersonStanding(*row) for row in db.session.execute(stmt)]
     if stored_rank is None:
         _rank_page(rows, table, filters, offset)
-    _attach_previous_ranks(rows, period.previous(), branch_ids)
+    _attach_previous_ranks(rows, period.previous(), branch_ids, closed)
     return rows
 
 
@@ -111,18 +154,18 @@ def _rank_page(rows, table, filters, offset):
             row.rank = offset + index + 1
 
 
-def ranking_size(period, branch_ids=None):
+def ranking_size(period, branch_ids=None, closed=closed_period):
     """How many people a person ranking has (for paging)."""
-    table, filters, _ = _rank_source(period)
+    table, filters, _ = _rank_source(period, closed)
     if branch_ids is not None:
         filters = [*filters, table.branch_id.in_(branch_ids)]
     return db.session.scalar(select(func.count()).select_from(table).where(*filters))
 
 
-def _attach_previous_ranks(rows, previous, branch_ids):
+def _attach_previous_ranks(rows, previous, branch_ids, closed=closed_period):
     if not rows:
         return
-    table, filters, stored_rank = _rank_source(previous)
+    table, filters, stored_rank = _rank_source(previous, closed)
     if branch_ids is not None:
         filters = [*filters, table.branch_id.in_(branch_ids)]
         stored_rank = None
@@ -168,9 +211,9 @@ def person_ranking_for(period, person_id):
     return (found[0], found[1], size) if found else (None, 0, size)
 
 
-def branch_ranking(period, within=None):
+def branch_ranking(period, within=None, closed=closed_period):
     """Branches by points per member (ties by participation), with participation rates."""
-    table, filters, _ = _rank_source(period)
+    table, filters, _ = _rank_source(period, closed)
     members = (
         select(Person.branch_id, func.count().label("members"))
         .where(Person.political_status.in_(PARTY_STATUSES), Person.status == PersonStatus.ON_POST)
@@ -235,34 +278,74 @@ def person_summary(person_id, kinds=tuple(PeriodKind)):
     """The person's points and rank in the current period of each kind (旬, month, quarter, year).
 
     Current periods are live (a period is frozen only after it ends), so this reads the person's
-    totals for all of them at once and then makes one count per period, instead of ranking each.
+    totals for all of them at once and then counts on the points index for all of them in one
+    statement, instead of ranking each.
     """
     periods = [current_period(kind) for kind in kinds]
-    keys = [and_(ClosedPeriod.kind == str(p.kind), ClosedPeriod.period_start == p.start) for p in periods]
-    frozen = set(db.session.execute(select(ClosedPeriod.kind, ClosedPeriod.period_start).where(or_(*keys))).all())
-    mine = {(kind, start): points for kind, start, points in db.session.execute(
-        select(CreditTotal.kind, CreditTotal.period_start, CreditTotal.points).where(
-            CreditTotal.person_id == person_id,
-            or_(*[and_(CreditTotal.kind == str(p.kind), CreditTotal.period_start == p.start) for p in periods])))}
+    frozen_stmt, mine_stmt, _ = _summary_statements(len(periods))
+    params = {"person_id": person_id}
+    for i, period in enumerate(periods):
+        params.update({f"kind{i}": str(period.kind), f"start{i}": period.start})
+    frozen = set(db.session.execute(frozen_stmt, params).all())
+    mine = {(kind, start): points for kind, start, points in db.session.execute(mine_stmt, params)}
+    live = [(period, mine.get((str(period.kind), period.start))) for period in periods
+            if (str(period.kind), period.start) not in frozen]
+    standings = dict(zip([period for period, _ in live], _live_standings(live), strict=True))
     scores = []
     for period in periods:
         key = (str(period.kind), period.start)
         if key in frozen:
             rank, points, size = person_ranking_for(period, person_id)
         else:
-            rank, points, size = live_standing(period, mine.get(key))
+            rank, points, size = standings[period]
         scores.append(PeriodScore(period, points, rank, size, key in frozen))
     return scores
 
 
 def live_standing(period, points):
-    """(rank, points, size) in a live period for someone with `points` (None: not ranked), in one count."""
-    filters = [CreditTotal.kind == str(period.kind), CreditTotal.period_start == period.start]
-    if points is None:
-        return None, 0, db.session.scalar(select(func.count()).select_from(CreditTotal).where(*filters))
-    size, ahead = db.session.execute(
-        select(func.count(), func.count().filter(CreditTotal.points > points)).where(*filters)).one()
-    return ahead + 1, points, size
+    """(rank, points, size) in a live period for someone with `points` (None: not ranked), in one query."""
+    return _live_standings([(period, points)])[0]
+
+
+def _live_standings(wanted):
+    """live_standing() for each (period, points) pair, in one statement of counts on the points index."""
+    if not wanted:
+        return []
+    params = {}
+    for i, (period, points) in enumerate(wanted):
+        params.update({f"kind{i}": str(period.kind), f"start{i}": period.start, f"points{i}": points})
+    row = db.session.execute(_summary_statements(len(wanted))[2], params).one()
+    return [(None, 0, row[2 * i]) if points is None else (row[2 * i + 1] + 1, points, row[2 * i])
+            for i, (_period, points) in enumerate(wanted)]
+
+
+_SUMMARY_STATEMENTS = {}
+
+
+def _summary_statements(count):
+    """The statements behind person_summary() for `count` periods, built once (they run on every ledger page).
+
+    Parameters kind0, start0, points0, kind1, ... name the periods; person_id the person. They are:
+    which of the periods are frozen; the person's points in each; and per period two counts on the
+    (kind, period_start, points) index, as scalar sub-selects: everyone ranked, and those with more
+    than points<i> (none when it is NULL).
+    """
+    if count not in _SUMMARY_STATEMENTS:
+        def period_of(table, i):
+            return and_(table.kind == bindparam(f"kind{i}"), table.period_start == bindparam(f"start{i}"))
+
+        def counted(i, *more):
+            return select(func.count()).select_from(CreditTotal).where(period_of(CreditTotal, i), *more)
+
+        frozen = select(ClosedPeriod.kind, ClosedPeriod.period_start).where(
+            or_(*[period_of(ClosedPeriod, i) for i in range(count)]))
+        mine = select(CreditTotal.kind, CreditTotal.period_start, CreditTotal.points).where(
+            CreditTotal.person_id == bindparam("person_id"), or_(*[period_of(CreditTotal, i) for i in range(count)]))
+        counts = select(*[column for i in range(count) for column in (
+            counted(i).scalar_subquery(),
+            counted(i, CreditTotal.points > bindparam(f"points{i}", type_=Integer)).scalar_subquery())])
+        _SUMMARY_STATEMENTS[count] = (frozen, mine, counts)
+    return _SUMMARY_STATEMENTS[count]
 
 
 class ListPagination(Pagination):
@@ -275,12 +358,12 @@ class ListPagination(Pagination):
         return self._query_args["total"]()
 
 
-def person_ranking_page(period, branch_ids=None, page=1, per_page=30):
+def person_ranking_page(period, branch_ids=None, page=1, per_page=30, closed=closed_period):
     """One page of person_ranking(), with the pager the templates use."""
     return ListPagination(
         page=page, per_page=per_page, max_per_page=None, error_out=False,
-        fetch=lambda offset, limit: person_ranking(period, branch_ids, limit=limit, offset=offset),
-        total=lambda: ranking_size(period, branch_ids),
+        fetch=lambda offset, limit: person_ranking(period, branch_ids, limit=limit, offset=offset, closed=closed),
+        total=lambda: ranking_size(period, branch_ids, closed),
     )
 
 
@@ -292,17 +375,17 @@ def period_totals(period, branch_ids=None):
     return db.session.execute(select(table.person_id, table.branch_id, table.points).where(*filters)).all()
 
 
-def points_distribution(period, branch_ids=None):
-    """Every ranked person's points in the period (highest first), for a histogram.
+def points_distribution(period, branch_ids=None, closed=closed_period):
+    """(points, how many people) for every points value in the period, highest first, for a histogram.
 
     Counted per points value in the database: a few dozen rows instead of one per person.
     """
-    table, filters, _ = _rank_source(period)
+    table, filters, _ = _rank_source(period, closed)
     if branch_ids is not None:
         filters = [*filters, table.branch_id.in_(branch_ids)]
-    counts = db.session.execute(
-        select(table.points, func.count()).where(*filters).group_by(table.points).order_by(table.points.desc()))
-    return [points for points, count in counts for _ in range(count)]
+    points = _points_within(table, branch_ids)
+    return [tuple(row) for row in db.session.execute(
+        select(points, func.count()).where(*filters).group_by(points).order_by(points.desc()))]
 
 
 def ledger_page(person_id, period=None, page=1, per_page=30):

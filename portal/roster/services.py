@@ -94,6 +94,18 @@ def branches_within(scopes):
     ).all()
 
 
+def branch_rows(scopes):
+    """branches_within() as (id, name) rows, for pages that only list or filter by branches."""
+    if not scopes:
+        return []
+    conditions = [Organisation.path.startswith(s.path) for s in scopes]
+    return db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.kind == OrgKind.BRANCH, or_(*conditions))
+        .order_by(Organisation.sort_order, Organisation.id)
+    ).all()
+
+
 def create_unit(name, branch=None):
     """Add an administrative unit (队组/科室), optionally looked after by a branch."""
     name = (name or "").strip()
@@ -124,7 +136,7 @@ def scope_condition(actor, permission, branches=None):
     pass them in to save the look-up.
     """
     if branches is None:
-        branches = branches_within(actor.scopes(permission))
+        branches = branch_rows(actor.scopes(permission))
     if not branches:
         return None
     return Person.branch_id.in_([b.id for b in branches])

@@ -25,7 +25,7 @@ def person_list():
         "status": args.get("status") if args.get("status") in set(PersonStatus) else None,
         "political_status": args.get("political") if args.get("political") in set(PoliticalStatus) else None,
     }
-    branches = services.branches_within(current_user.scopes("roster.view"))
+    branches = services.branch_rows(current_user.scopes("roster.view"))
     pagination = services.search_people(
         current_user, page=args.get("page", 1, type=int),
         per_page=_page_size(), branches=branches, **filters,

@@ -119,3 +119,19 @@ def test_next_parameter_cannot_redirect_off_site(client, world):
         "/login?next=//evil.example/", data={"identifier": "admin", "password": PASSWORD}
     )
     assert response.location == "/"
+
+
+def test_session_cookie_is_reissued_only_when_the_session_changes(client, world):
+    start = clock.utcnow()
+    clock.freeze(start)
+    login(client, world.users.member)
+    assert client.get("/").status_code == 200
+    assert "Set-Cookie" not in client.get("/").headers  # nothing changed: no new cookie on every page
+    clock.freeze(start + timedelta(seconds=90))
+    refreshed = client.get("/")
+    assert refreshed.status_code == 200 and "portal_session=" in refreshed.headers["Set-Cookie"]  # last_seen moved on
+    assert "Expires=" in refreshed.headers["Set-Cookie"]  # a permanent session: the expiry moves on with it
+    clock.freeze(start + timedelta(minutes=100))
+    assert client.get("/").status_code == 200
+    clock.freeze(start + timedelta(minutes=100 + 121))
+    assert client.get("/").status_code == 302  # the idle time-out still counts from the last refresh

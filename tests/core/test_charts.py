@@ -158,3 +158,14 @@ def test_histogram_labels_stay_inside_the_chart_on_a_phone():
         left_end = float(el.get("x")) - (0.87 * reach if el.get("transform") else reach / 2)
         assert left_end >= -1, el.text
     assert "分" in root.find(f"{SVG}desc").text
+
+
+@pytest.mark.parametrize("values", [
+    [0, 1, 2, 3, 3, 10, 100, -4], [7, 7, 7], [0, 1, 2, 3], [-20, -2, 0, 3, 14, 150, 1200, 1437],
+    [1.5, 2.5, 2.5, 9.0], [],
+])
+def test_a_histogram_of_counted_values_is_the_histogram_of_the_values(values):
+    counted = sorted({v: values.count(v) for v in values}.items(), reverse=True)  # as a GROUP BY gives them
+    assert charts.count_bins(counted) == charts.histogram_bins(values)
+    assert charts.histogram_of_counts(counted, " 分", "分布") == charts.histogram(values, " 分", "分布")
+    assert charts.histogram_of_counts([*counted, (5, 0)], " 分", "分布") == charts.histogram(values, " 分", "分布")

@@ -1,0 +1,30 @@
+"""Template helpers: url_pattern() builds exactly the URLs url_for() builds."""
+
+import pytest
+from flask import url_for
+
+from portal.core.templating import url_pattern
+
+
+@pytest.mark.parametrize(("endpoint", "name", "values"), [
+    ("credits.person_ledger", "person_id", {"period": "month:2026-11-01"}),
+    ("credits.person_ledger", "person_id", {}),
+    ("credits.rankings", "page", {"period": "quarter:2026-10-01", "view": "person", "branch": None}),
+    ("credits.rankings", "page", {"period": "month:2026-11-01", "view": "person", "branch": 7}),
+    ("roster.person_list", "page", {"q": "张 三&x=1", "branch": "", "status": "", "political": ""}),
+])
+def test_url_pattern_gives_what_url_for_gives(app, endpoint, name, values):
+    with app.test_request_context("/", base_url="http://example.org/portal"):
+        pattern = url_pattern(endpoint, name, **values)
+        for number in (1, 2, 10, 134, 98765):
+            assert pattern(number) == url_for(endpoint, **{name: number}, **values)
+
+
+def test_url_pattern_falls_back_to_url_for_when_the_number_cannot_be_found(app, monkeypatch):
+    from portal.core import templating
+
+    # A sentinel that also appears in another value: splitting there would be wrong.
+    monkeypatch.setattr(templating, "_URL_SENTINEL", 42)
+    with app.test_request_context("/"):
+        pattern = url_pattern("roster.person_list", "page", q="42")
+        assert pattern(3) == url_for("roster.person_list", page=3, q="42")
