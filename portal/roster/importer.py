@@ -21,6 +21,7 @@ from portal.core import audit, crypto, uploads, xlsx
 from portal.core.clock import utcnow
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
 from portal.core.idcard import normalise_phone, parse_id_number
+from portal.core.imports import ImportReport, RowError
 from portal.extensions import db
 from portal.roster import services
 from portal.roster.models import ImportBatch, Organisation, OrgKind, Person, PoliticalStatus, Unit
@@ -29,7 +30,6 @@ MAX_ROWS = 20_000
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 # Rows per IN (...) look-up: a few queries for a whole file, within every backend's bind limit.
 LOOKUP_CHUNK = 5000
-SHOWN_ERRORS = 500
 UPLOAD_KIND = "imports"
 
 
@@ -89,48 +89,12 @@ NUMERIC_ID_MESSAGE = "身份证号被 Excel 当成了数字（科学计数法，
 
 
 @dataclass
-class RowError:
-    """A problem in one cell: the sheet row number, the column, a message, the value (masked)."""
+class Report(ImportReport):
+    """A roster file's report; `people` holds the valid rows' values."""
 
-    row: int
-    column: str
-    message: str
-    value: str = ""
+    shown_limit = 500
 
-
-@dataclass
-class Report:
-    """The outcome of checking a file: row counts, row errors, and the valid rows' values."""
-
-    filename: str
-    total: int = 0
-    errors: list = field(default_factory=list)
     people: list = field(default_factory=list, repr=False)
-
-    @property
-    def ok(self):
-        """True when every row is valid."""
-        return not self.errors
-
-    @property
-    def error_rows(self):
-        """How many rows have at least one error."""
-        return len({e.row for e in self.errors})
-
-    @property
-    def valid(self):
-        """How many rows could be written."""
-        return self.total - self.error_rows
-
-    @property
-    def shown_errors(self):
-        """The errors a page shows (the first SHOWN_ERRORS)."""
-        return self.errors[:SHOWN_ERRORS]
-
-    @property
-    def hidden_errors(self):
-        """How many errors the page leaves out."""
-        return max(len(self.errors) - SHOWN_ERRORS, 0)
 
 
 # --- public interface ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from portal.core import audit, uploads, xlsx
 from portal.core.exceptions import ConflictError, ValidationError
+from portal.core.imports import ImportReport, RowError
 from portal.extensions import db
 from portal.study.models.questions import KIND_LABELS, OPTION_LETTERS, Question, QuestionKind
 from portal.study.services import bank
@@ -20,7 +21,6 @@ UPLOAD_KIND = "question-imports"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 3000
 MAX_EXPORT = 10_000
-SHOWN_ERRORS = 300
 OPTION_HEADERS = [f"选项{letter}" for letter in OPTION_LETTERS]
 HEADERS = ["题型", "题干", *OPTION_HEADERS, "答案", "解析", "难度", "标签"]
 REQUIRED = ("题型", "题干", "答案")
@@ -59,48 +59,15 @@ _TOKEN = re.compile(r"^[0-9a-f]{32}\.xlsx$")
 
 
 @dataclass
-class RowError:
-    """A problem in one cell: the sheet row number, the column, a message, the value as written."""
+class Report(ImportReport):
+    """A question file's report; `questions` holds the valid rows' fields."""
 
-    row: int
-    column: str
-    message: str
-    value: str = ""
-
-
-@dataclass
-class Report:
-    """The outcome of checking a file: row counts, row errors and the valid rows' fields."""
-
-    filename: str
-    total: int = 0
-    errors: list = field(default_factory=list)
     questions: list = field(default_factory=list, repr=False)
-
-    @property
-    def ok(self):
-        """True when every row is valid."""
-        return not self.errors
-
-    @property
-    def error_rows(self):
-        """How many rows have at least one error."""
-        return len({e.row for e in self.errors})
 
     @property
     def valid(self):
         """How many rows could be written."""
         return len(self.questions)
-
-    @property
-    def shown_errors(self):
-        """The errors a page shows."""
-        return self.errors[:SHOWN_ERRORS]
-
-    @property
-    def hidden_errors(self):
-        """How many errors the page leaves out."""
-        return max(len(self.errors) - SHOWN_ERRORS, 0)
 
 
 @dataclass

@@ -14,7 +14,7 @@
 -- done() reports wrk's own summary and latency percentiles plus the per-thread counts
 -- of expected and unexpected responses.
 
-local threads = {}
+threads = {}  -- global: report.lua's done() reads it
 
 function setup(thread)
   table.insert(threads, thread)
@@ -93,55 +93,5 @@ function response(status, headers, body)
   end
 end
 
-local function encode(value)
-  local kind = type(value)
-  if kind == "table" then
-    local parts = {}
-    for key, item in pairs(value) do
-      table.insert(parts, string.format("%q:%s", tostring(key), encode(item)))
-    end
-    return "{" .. table.concat(parts, ",") .. "}"
-  elseif kind == "string" then
-    return string.format("%q", value)
-  elseif kind == "number" and value == value and value ~= math.huge and value ~= -math.huge then
-    return string.format("%.17g", value)
-  end
-  return "null"
-end
-
-function done(summary, latency, requests)
-  local ok, bad, sent, unexpected, ack_count = 0, 0, 0, {}, 0
-  local ack_path, out_path = threads[1]:get("ack_file"), threads[1]:get("out_file")
-  local ack_handle = ack_path and assert(io.open(ack_path, "w"))
-  for _, thread in ipairs(threads) do
-    ok = ok + thread:get("ok_count")
-    bad = bad + thread:get("bad_count")
-    sent = sent + thread:get("sent_count")
-    for status, count in pairs(thread:get("statuses")) do
-      unexpected[tostring(status)] = (unexpected[tostring(status)] or 0) + count
-    end
-    if ack_handle then
-      for _, token in ipairs(thread:get("acked")) do
-        ack_handle:write(token, "\n")
-        ack_count = ack_count + 1
-      end
-    end
-  end
-  if ack_handle then ack_handle:close() end
-  local result = {
-    duration_us = summary.duration, requests = summary.requests, bytes = summary.bytes,
-    connect_errors = summary.errors.connect, read_errors = summary.errors.read,
-    write_errors = summary.errors.write, status_errors = summary.errors.status,
-    timeouts = summary.errors.timeout,
-    p50_us = latency:percentile(50), p90_us = latency:percentile(90),
-    p99_us = latency:percentile(99), max_us = latency.max, mean_us = latency.mean,
-    ok = ok, unexpected = bad, unexpected_statuses = unexpected, sent = sent, acked = ack_count,
-  }
-  local text = encode(result)
-  if out_path then
-    local handle = assert(io.open(out_path, "w"))
-    handle:write(text)
-    handle:close()
-  end
-  io.write("BENCH_JSON ", text, "\n")
-end
+-- encode() and done(): the shared report, in report.lua beside this script.
+dofile((debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./") .. "report.lua")
