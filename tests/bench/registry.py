@@ -110,7 +110,8 @@ SCENARIOS = [
     Scenario("quiz_submit_storm", WRITE, method="POST", path="/study/attempts/",
              body="members={members_file}&threads={threads}",
              script=str(Path(__file__).resolve().parent / "wrk" / "quiz_storm.lua"), setup=quiz_hooks.storm_setup,
-             before_run=quiz_hooks.storm_before_run, count_after=quiz_hooks.storm_count, warm_up=False),
+             before_run=quiz_hooks.storm_before_run, count_after=quiz_hooks.storm_count, warm_up=False,
+             min_ratio=0.5, max_p99_ms=300.0),
 ]
 
 ALL = CEILINGS + SCENARIOS
