@@ -47,6 +47,12 @@ def _stored(attempt, position):
     return db.session.get(AttemptItem, (attempt.id, position)).given
 
 
+def _answer(client, attempt, item, value):
+    """Autosave one answer the way quiz.js does."""
+    return client.post(f"/study/attempts/{attempt.id}/answer",
+                       data={"position": item.position, f"q{item.position}": value})
+
+
 def _wrong_letter(item):
     return next(letter for letter in "ABCD" if letter not in item.answer)
 
@@ -58,8 +64,7 @@ def test_autosave_and_resume_with_the_time_left(world, login_as):
     clock.freeze(start)
     attempt = _start(client, quiz)
     item = _item(attempt, "single")
-    response = client.post(f"/study/attempts/{attempt.id}/answer", data={"position": item.position,
-                                                                          f"q{item.position}": "C"})
+    response = _answer(client, attempt, item, "C")
     assert response.status_code == 200 and response.get_json()["saved"] is True
     assert _stored(attempt, item.position) == ["C"]
     # The tab is closed; eight minutes later the member opens the test again.
@@ -94,8 +99,7 @@ def test_bare_submit_hands_in_the_autosaved_answers(world, login_as):
     client = login_as(world.users.member)
     attempt = _start(client, quiz)
     item = _item(attempt, "true_false")
-    client.post(f"/study/attempts/{attempt.id}/answer", data={"position": item.position,
-                                                             f"q{item.position}": item.answer[0]})
+    _answer(client, attempt, item, item.answer[0])
     client.post(f"/study/attempts/{attempt.id}/submit", data={})
     assert _stored(attempt, item.position) == item.answer
     assert db.session.get(QuizAttempt, attempt.id).score == 20.0
@@ -106,8 +110,7 @@ def test_bad_answer_is_refused_and_nothing_stored(world, login_as):
     client = login_as(world.users.member)
     attempt = _start(client, quiz)
     item = _item(attempt, "single")
-    response = client.post(f"/study/attempts/{attempt.id}/answer",
-                           data={"position": item.position, f"q{item.position}": ["A", "B"]})
+    response = _answer(client, attempt, item, ["A", "B"])
     assert response.status_code == 400
     assert response.get_json()["message"] == f"第 {item.position} 题：单选题只能有一个答案"
     assert _stored(attempt, item.position) is None
@@ -120,11 +123,9 @@ def test_answer_after_the_deadline_is_refused_and_not_stored(world, login_as):
     clock.freeze(start)
     attempt = _start(client, quiz)
     item = _item(attempt, "single")
-    client.post(f"/study/attempts/{attempt.id}/answer", data={"position": item.position,
-                                                             f"q{item.position}": item.answer[0]})
+    _answer(client, attempt, item, item.answer[0])
     clock.freeze(start + timedelta(minutes=10, seconds=1))
-    response = client.post(f"/study/attempts/{attempt.id}/answer",
-                           data={"position": item.position, f"q{item.position}": _wrong_letter(item)})
+    response = _answer(client, attempt, item, _wrong_letter(item))
     assert response.status_code == 409
     body = response.get_json()
     assert body["saved"] is False and body["closed"] is True
@@ -214,8 +215,7 @@ def test_auto_close_at_the_deadline_by_the_job(world, login_as):
     clock.freeze(start)
     attempt = _start(client, quiz)
     item = _item(attempt, "true_false")
-    client.post(f"/study/attempts/{attempt.id}/answer", data={"position": item.position,
-                                                             f"q{item.position}": item.answer[0]})
+    _answer(client, attempt, item, item.answer[0])
     clock.freeze(start + timedelta(minutes=9, seconds=59))
     assert close_expired_attempts() == 0
     clock.freeze(start + timedelta(minutes=10))
@@ -259,8 +259,7 @@ def test_extra_minutes_override_moves_an_open_deadline(app, world, login_as):
     # Twenty minutes in, the member can still answer.
     clock.freeze(start + timedelta(minutes=20))
     item = _item(attempt, "single")
-    ok = client.post(f"/study/attempts/{attempt.id}/answer", data={"position": item.position,
-                                                                  f"q{item.position}": "A"})
+    ok = _answer(client, attempt, item, "A")
     assert ok.status_code == 200 and ok.get_json()["remaining"] == 300
 
 

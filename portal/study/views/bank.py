@@ -42,10 +42,14 @@ def bank_list():
     )
 
 
-def _question_form(**kwargs):
-    form = QuestionForm(**kwargs)
+def _with_bank_choices(form):
+    """Offer the banks (organisations) the user manages in the form's organisation field."""
     form.organisation_id.choices = [SelectChoice(o.id, o.name) for o in bank.managed_organisations(current_user)]
     return form
+
+
+def _question_form(**kwargs):
+    return _with_bank_choices(QuestionForm(**kwargs))
 
 
 @blueprint.route("/bank/new", methods=["GET", "POST"])
@@ -111,9 +115,7 @@ def question_restore(question_id):
 
 
 def _import_form():
-    form = ImportForm()
-    form.organisation_id.choices = [SelectChoice(o.id, o.name) for o in bank.managed_organisations(current_user)]
-    return form
+    return _with_bank_choices(ImportForm())
 
 
 @blueprint.route("/bank/import", methods=["GET", "POST"])
