@@ -37,10 +37,12 @@ def register_config(app, config):
 
 def register_extensions(app):
     """Bind the extensions to this app."""
+    from portal.core.cache import init_cache
     from portal.core.database import init_database
     from portal.extensions import bootstrap, csrf, db, login_manager, migrate
 
     init_database(app)
+    init_cache(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     csrf.init_app(app)
     bootstrap.init_app(app)

@@ -54,6 +54,9 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     BACKUP_DIR = os.environ.get("BACKUP_DIR", str(BASE_DIR / "backups"))
     ROSTER_PAGE_SIZE = 30
+    # How long a shared page part (a ranking, a roster list, a ledger) may be reused: its key
+    # moves with the data it shows (portal.core.cache), this bounds what the key cannot see.
+    CACHE_SECONDS = int(os.environ.get("CACHE_SECONDS", "60"))
 
 
 class DevelopmentConfig(Config):

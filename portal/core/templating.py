@@ -1,10 +1,15 @@
 """Template filters and globals shared by every page."""
 
-from flask import request, url_for
+import threading
+
+from cachetools import LRUCache
+from flask import request, session, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from portal.core import charts
 from portal.core.clock import format_local
+from portal.extensions import bootstrap
 
 # An integer no id or page number reaches: url_pattern() builds one URL with it and splits there.
 _URL_SENTINEL = 7_319_046_285_113
@@ -55,6 +60,16 @@ def init_templating(app):
             built[key] = url_for(endpoint)
         return built[key]
 
+    # Every page links the same Bootstrap files and carries a log-out form: build those once.
+    app.jinja_env.globals.update(bootstrap_css=_once_per_root(lambda: bootstrap.load_css()),
+                                 bootstrap_js=_once_per_root(lambda: bootstrap.load_js()))
+    csrf_token = _session_csrf_token(app)
+
+    @app.context_processor
+    def _csrf_token():
+        # Flask-WTF offers generate_csrf from a context processor; this one, registered later, wins.
+        return {"csrf_token": csrf_token}
+
     @app.context_processor
     def _navigation():
         if not current_user.is_authenticated:
@@ -63,6 +78,44 @@ def init_templating(app):
                    if _allowed(requirement)]
         current = _current_entry(request.path, [url for url, _ in entries])
         return {"nav_items": [(url, label, url == current) for url, label in entries]}
+
+
+def _once_per_root(make):
+    """A function giving make()'s value, made once per application root (make may call url_for)."""
+    made = {}
+
+    def get():
+        if request.script_root not in made:
+            made[request.script_root] = make()
+        return made[request.script_root]
+
+    return get
+
+
+def _session_csrf_token(app):
+    """The templates' csrf_token(): Flask-WTF's signed token, signed once per session's raw token.
+
+    generate_csrf() signs the session's raw token afresh on every call (an HMAC, zlib and base64
+    for each page's log-out form). Without a time limit (WTF_CSRF_TIME_LIMIT = None) any signed
+    copy of the raw token stays valid, so the first one is kept for the session's later pages.
+    """
+    signed = LRUCache(maxsize=4096)
+    lock = threading.Lock()
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+    def csrf_token():
+        raw = session.get(field)
+        if raw is None or app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
+            return generate_csrf()
+        with lock:
+            token = signed.get(raw)
+        if token is None:
+            token = generate_csrf()
+            with lock:
+                signed[raw] = token
+        return token
+
+    return csrf_token
 
 
 def _current_entry(path, urls):

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core import cache
 from portal.core.clock import utcnow
 from portal.core.models import UTCDateTime
 from portal.extensions import db
@@ -59,6 +60,7 @@ class LedgerEntry(db.Model):
         # The same event can never be credited twice to the same person under one rule.
         UniqueConstraint("rule_code", "source_type", "source_id", "person_id", name="uq_ledger_entry_source"),
         Index("ix_ledger_entry_person_booked", "person_id", "booked_on"),
+        Index("ix_ledger_entry_person_id", "person_id", "id"),  # a person's newest entry: their ledger's version
         Index("ix_ledger_entry_booked_at", "booked_on", "created_at"),
     )
 
@@ -158,3 +160,8 @@ class PayoutList(db.Model):
 
     period = relationship("ClosedPeriod")
     signed_by = relationship("User")
+
+
+# The ledger is append-only and periods only ever close: their newest ids version cached rankings.
+cache.register("ledger", cache.newest_id(LedgerEntry))
+cache.register("closed_periods", cache.newest_id(ClosedPeriod))

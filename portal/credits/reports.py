@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 
+from flask import request
 from sqlalchemy import select
 
-from portal.core.clock import format_local
+from portal.core import cache
+from portal.core.clock import format_local, localnow
 from portal.core.exceptions import NotFound
 from portal.core.periods import KIND_LABELS, PeriodKind, current_period
 from portal.core.xlsx import write_workbook
@@ -75,6 +77,17 @@ def scoped_branch_ranking(period, scope, closed=standings.closed_period):
     return [row for row in rows if row.branch_id in allowed], len(rows)
 
 
+def ranking_key(actor, period, view, branch_id, page):
+    """Everything a ranking page's shared part depends on (portal.core.cache), for its cache key.
+
+    The viewer counts only through the organisations their rankings cover; the data through the
+    ledger, the closed periods and the roster (names, branches); the period choices through today.
+    """
+    scope = tuple(sorted(org.id for org in actor.scopes("credits.rankings")))
+    return ("credits.rankings", scope, period.key, view, branch_id, page, localnow().date(), request.script_root,
+            *cache.versions("ledger", "closed_periods", "roster"))
+
+
 def ranking_board(actor, period, view="person", branch_id=None, page=1):
     """The ranking page: people (paged) or branches, the period choices and the chart data."""
     scope = services.ranking_scope(actor)
@@ -114,6 +127,17 @@ class LedgerBoard:
     def series_labels(self):
         """Short month labels for the chart: 11月, 12月, 1月 ..."""
         return [f"{period.start.month}月" for period, _ in self.series]
+
+
+def ledger_key(person, period, page, own, reversible):
+    """Everything a ledger page's shared part depends on (portal.core.cache), for its cache key.
+
+    The person's entries through their newest entry's id (a new entry or a reversal moves it), the
+    current periods' totals through today, the viewer through `own` and `reversible`. Ranks among
+    everyone else move without this key noticing: CACHE_SECONDS bounds how long they may lag.
+    """
+    return ("credits.ledger", person.id, person.name, period.key if period else None, page, own, reversible,
+            localnow().date(), request.script_root, standings.ledger_version(person.id))
 
 
 def ledger_board(person, period=None, page=1):

@@ -388,6 +388,15 @@ def points_distribution(period, branch_ids=None, closed=closed_period):
         select(points, func.count()).where(*filters).group_by(points).order_by(points.desc()))]
 
 
+_LEDGER_VERSION = (select(func.coalesce(func.max(LedgerEntry.id), 0))
+                   .where(LedgerEntry.person_id == bindparam("person_id")))
+
+
+def ledger_version(person_id):
+    """The id of a person's newest entry (0 for none): it moves whenever their ledger does."""
+    return db.session.scalar(_LEDGER_VERSION, {"person_id": person_id})
+
+
 def ledger_page(person_id, period=None, page=1, per_page=30):
     """A person's entries, newest first, optionally within one period."""
     stmt = select(LedgerEntry).where(LedgerEntry.person_id == person_id)

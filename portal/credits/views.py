@@ -3,6 +3,8 @@
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from portal.core import cache
+from portal.core.clock import utcnow
 from portal.core.exceptions import ValidationError
 from portal.core.forms import FAILED, commit_or_show
 from portal.core.periods import KIND_LABELS
@@ -32,8 +34,7 @@ def mine():
     """My credits: current totals and ranks, a year's chart and every entry behind them."""
     if current_user.person is None:
         return render_template("credits/no_person.html")
-    board = reports.ledger_board(current_user.person, _ledger_period(), page=_page())
-    return render_template("credits/ledger.html", board=board, own=True)
+    return _ledger_page(current_user.person, own=True)
 
 
 @blueprint.route("/people/<int:person_id>")
@@ -41,8 +42,22 @@ def mine():
 def person_ledger(person_id):
     """A member's credits for their secretary or the committee (other branches: 404)."""
     person = roster.get_person_for(current_user, person_id, permission="credits.ledger")
-    board = reports.ledger_board(person, _ledger_period(), page=_page())
-    return render_template("credits/ledger.html", board=board, own=False, reverse_form=ReverseForm())
+    return _ledger_page(person, own=False)
+
+
+def _ledger_page(person, own):
+    """A ledger page: the header for this viewer around the person's cached totals and entries."""
+    period, page = _ledger_period(), _page()
+    reversible = not own and current_user.has_permission("credits.adjust", person.branch)
+
+    def render_ledger():
+        board = reports.ledger_board(person, period, page=page)
+        return render_template("credits/_ledger_body.html", board=board, own=own, reversible=reversible,
+                               form_token=cache.FORM_TOKEN)
+
+    body = cache.fragment(reports.ledger_key(person, period, page, own, reversible), render_ledger)
+    return render_template("credits/ledger.html", body=body, person=person, period=period, own=own,
+                           reversible=reversible)
 
 
 @blueprint.route("/people/<int:person_id>/export")
@@ -59,9 +74,14 @@ def ledger_export(person_id):
 def rankings():
     """Rankings by person or branch for a 旬, month, quarter or year, within the user's branches."""
     period = services.period_from_key(request.args.get("period"), request.args.get("kind"))
-    board = reports.ranking_board(current_user, period, view=request.args.get("view", "person"),
-                                  branch_id=request.args.get("branch", type=int), page=_page())
-    return render_template("credits/rankings.html", board=board)
+    view, branch_id, page = request.args.get("view", "person"), request.args.get("branch", type=int), _page()
+
+    def render_ranking():
+        board = reports.ranking_board(current_user, period, view=view, branch_id=branch_id, page=page)
+        return render_template("credits/_ranking_body.html", board=board, made_at=utcnow())
+
+    body = cache.fragment(reports.ranking_key(current_user, period, view, branch_id, page), render_ranking)
+    return render_template("credits/rankings.html", body=body)
 
 
 @blueprint.route("/rankings/export")

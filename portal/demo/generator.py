@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 
 from portal.accounts.models import RoleGrant, User
 from portal.accounts.passwords import hash_password, verify_password
-from portal.core import audit, clock
+from portal.core import audit, cache, clock
 from portal.core.audit import AuditEntry
 from portal.core.exceptions import ConflictError
 from portal.core.permissions import ROLE_LABELS, Role
@@ -163,6 +163,7 @@ def _insert_people(planned, groups, units):
         rows.append(fields)
     for start in range(0, len(rows), CHUNK_SIZE):
         db.session.execute(insert(Person), rows[start : start + CHUNK_SIZE])
+    cache.bump("roster")  # bulk INSERTs pass no flush, so no watched-model bump
 
 
 def _create_accounts(committee, first_branch, cast):

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from portal.core import audit, crypto, uploads, xlsx
+from portal.core import audit, cache, crypto, uploads, xlsx
 from portal.core.clock import utcnow
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
 from portal.core.idcard import normalise_phone, parse_id_number
@@ -457,6 +457,7 @@ def _insert_people(people):
     try:
         with db.session.begin_nested():
             db.session.execute(insert(Person), rows)
+            cache.bump("roster")  # a bulk INSERT passes no flush: cached roster pages learn of it here
     except IntegrityError:
         raise ConflictError("部分人员刚刚已被其他操作写入花名册，请重新上传核对") from None
 

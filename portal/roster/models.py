@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core import crypto
+from portal.core import cache, crypto
 from portal.core.idcard import mask_id_number, mask_phone
 from portal.core.models import TimestampMixin
 from portal.extensions import db
@@ -171,3 +171,7 @@ class ImportBatch(TimestampMixin, db.Model):
     total_rows: Mapped[int] = mapped_column(default=0, nullable=False)
     error_rows: Mapped[int] = mapped_column(default=0, nullable=False)
     imported_rows: Mapped[int] = mapped_column(default=0, nullable=False)
+
+
+# Cached roster pages (the list, filters by branch) carry this version: any write to these bumps it.
+cache.watch("roster", Organisation, Unit, Person)

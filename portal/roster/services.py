@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal.core import audit, crypto
 from portal.core.clock import localnow
@@ -142,9 +143,13 @@ def scope_condition(actor, permission, branches=None):
     return Person.branch_id.in_([b.id for b in branches])
 
 
+# A person with their branch (every caller checks access on it), built once: it runs on every person page.
+_PERSON_WITH_BRANCH = select(Person).options(joinedload(Person.branch)).where(Person.id == bindparam("person_id"))
+
+
 def get_person_for(actor, person_id, permission="roster.view"):
     """A person the actor may see under `permission`; NotFound otherwise (no leak)."""
-    person = db.session.get(Person, person_id)
+    person = db.session.execute(_PERSON_WITH_BRANCH, {"person_id": person_id}).scalar_one_or_none()
     if person is None or person.branch is None or not actor.has_permission(permission, person.branch):
         raise NotFound("人员不存在")
     return person

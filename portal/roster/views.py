@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from portal.core import cache
 from portal.core.forms import FAILED, commit_or_show
 from portal.core.permissions import require
 from portal.extensions import db
@@ -25,15 +26,19 @@ def person_list():
         "status": args.get("status") if args.get("status") in set(PersonStatus) else None,
         "political_status": args.get("political") if args.get("political") in set(PoliticalStatus) else None,
     }
-    branches = services.branch_rows(current_user.scopes("roster.view"))
-    pagination = services.search_people(
-        current_user, page=args.get("page", 1, type=int),
-        per_page=_page_size(), branches=branches, **filters,
-    )
-    return render_template(
-        "roster/person_list.html", pagination=pagination, filters=filters, branches=branches,
-        statuses=list(PersonStatus), politicals=list(PoliticalStatus),
-    )
+    page, scopes = args.get("page", 1, type=int), current_user.scopes("roster.view")
+
+    def render_list():
+        branches = services.branch_rows(scopes)
+        pagination = services.search_people(current_user, page=page, per_page=_page_size(), branches=branches,
+                                            **filters)
+        return render_template("roster/_person_list_body.html", pagination=pagination, filters=filters,
+                               branches=branches, statuses=list(PersonStatus), politicals=list(PoliticalStatus))
+
+    # The viewer counts only through the organisations they may see; the data through the roster version.
+    key = ("roster.person_list", tuple(sorted(org.id for org in scopes)), tuple(filters.values()), page,
+           _page_size(), request.script_root, *cache.versions("roster"))
+    return render_template("roster/person_list.html", body=cache.fragment(key, render_list), filters=filters)
 
 
 def _page_size():

@@ -2,13 +2,12 @@
 
 from datetime import date
 
-from sqlalchemy import event
-
 from portal.core import clock
 from portal.core.periods import PeriodKind, period_containing
 from portal.credits import jobs, services, standings
 from portal.extensions import db
 from tests.credits.helpers import at
+from tests.statements import CountStatements
 
 NOV = period_containing(PeriodKind.MONTH, date(2026, 11, 1))
 OCT = NOV.previous()
@@ -19,35 +18,20 @@ def _give(world, person, points, when):
     services.adjust(world.users.committee, person, points, "测试")
 
 
-class _Statements:
-    """Counts the SQL statements run while it is active."""
-
-    def __enter__(self):
-        self.count = 0
-        event.listen(db.engine, "before_cursor_execute", self._seen)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(db.engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, *args):
-        self.count += 1
-
-
 def test_closed_periods_looks_each_period_up_once_and_matches_closed_period(world):
     _give(world, world.people.member, 5, at(2026, 10, 5))
     clock.freeze(at(2026, 11, 22))
     jobs.close_ended_periods()
     db.session.commit()
     closed = standings.ClosedPeriods()
-    with _Statements() as seen:
+    with CountStatements() as seen:
         closed.load([NOV, OCT, OCT.previous()])
         assert seen.count == 1
         assert closed(OCT) is not None and closed(OCT).id == standings.closed_period(OCT).id
         assert closed(NOV) is None and closed(OCT.previous()) is None
         assert seen.count == 2  # the check against closed_period() above, nothing more
     dekad = period_containing(PeriodKind.DEKAD, date(2026, 10, 1))
-    with _Statements() as seen:
+    with CountStatements() as seen:
         assert closed(dekad) is not None and closed(dekad) is not None  # not loaded: one look-up, remembered
         assert seen.count == 1
 
@@ -61,7 +45,7 @@ def test_period_choices_are_the_same_with_a_shared_look_up(world):
     choices = services.period_choices(PeriodKind.MONTH, closed=closed)
     assert choices == services.period_choices(PeriodKind.MONTH)
     assert [flag for _, flag in choices[:3]] == [False, True, False]
-    with _Statements() as seen:
+    with CountStatements() as seen:
         assert closed(NOV) is None and closed(OCT) is not None  # both were in the picker's list
         assert seen.count == 0
 

@@ -1,0 +1,150 @@
+"""Rendered page parts that many requests share, kept in each process and keyed by what they show.
+
+A page part (a ranking table, a roster list, a member's ledger) is rendered once and reused while
+nothing it shows has changed. Its key names everything it depends on: the request's own inputs
+(period, filters, page, the viewer's scope) and the *data versions* of the tables behind it.
+
+A data version is one number the database gives cheaply and that moves whenever the data does:
+the newest id of an append-only table (the credit ledger), or a counter in `data_version` that
+writers bump in the same transaction as their change (the roster: see `watch()`). All versions
+a request needs are read in one statement, once per request. Every entry also expires after
+CACHE_SECONDS, which bounds what no version catches (another process's transaction that
+commits out of id order on PostgreSQL, a display name changed on an account). CACHE_SECONDS = 0
+turns caching off.
+
+Forms inside a cached part carry `FORM_TOKEN` instead of a CSRF token (a token belongs to one
+session); `fragment()` puts the current session's token in on the way out.
+"""
+
+import threading
+import time
+
+from cachetools import TTLCache
+from flask import current_app, g
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+from sqlalchemy import Integer, String, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.extensions import db
+
+FORM_TOKEN = "\x00form-token\x00"  # noqa: S105 - a slot for the token; no page contains a NUL
+MAX_ENTRIES = 2048
+
+_SOURCES = {}  # version name -> scalar sub-select giving its current value
+_READ_ALL = {}  # the statement reading every version, built once (it runs on every cached page)
+_WATCHED = {}  # mapped class -> version name bumped when an instance changes
+
+
+class DataVersion(db.Model):
+    """A counter that writers of slowly changing data bump (see watch() and bump())."""
+
+    __tablename__ = "data_version"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+def register(name, source):
+    """Name a data version read by `source`, a select of one value (e.g. the newest id of a table)."""
+    _SOURCES[name] = source.scalar_subquery()
+    _READ_ALL.clear()
+
+
+def watch(name, *models):
+    """Keep a counter version `name` that every flush adding, changing or deleting `models` bumps.
+
+    Writers that bypass the ORM (bulk INSERT ... VALUES) call bump(name) themselves.
+    """
+    register(name, select(DataVersion.version).where(DataVersion.name == name))
+    for model in models:
+        _WATCHED[model] = name
+
+
+def bump(name, connection=None):
+    """Move counter version `name` on, inside the caller's transaction."""
+    table = DataVersion.__table__
+    dialect = (connection or db.session.connection()).dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table).values(name=name, version=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["name"], set_={"version": table.c.version + 1})
+    (connection or db.session.connection()).execute(stmt)
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_watched(session, flush_context, instances):
+    """Bump the version of every watched model this flush writes (once per name and flush)."""
+    if not _WATCHED:
+        return
+    names = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        name = _WATCHED.get(type(obj))
+        if name is not None and name not in names and (obj not in session.dirty or session.is_modified(obj)):
+            names.add(name)
+    if names:
+        connection = session.connection()
+        for name in sorted(names):
+            bump(name, connection)
+
+
+def versions(*names):
+    """The current values of data versions `names` (a tuple), read once per request in one statement."""
+    known = g.get("_data_versions")
+    if known is None:
+        if not _READ_ALL:
+            _READ_ALL["names"] = sorted(_SOURCES)
+            _READ_ALL["statement"] = select(*[_SOURCES[name].label(name) for name in _READ_ALL["names"]])
+        row = db.session.execute(_READ_ALL["statement"]).one()
+        known = g._data_versions = dict(zip(_READ_ALL["names"], row, strict=True))
+    return tuple(known[name] for name in names)
+
+
+class FragmentCache:
+    """A bounded, thread-safe map of rendered parts that expire after `ttl` seconds."""
+
+    def __init__(self, ttl, maxsize=MAX_ENTRIES, timer=time.monotonic):
+        self.ttl = ttl
+        self._entries = TTLCache(maxsize=maxsize, ttl=ttl, timer=timer) if ttl > 0 else None
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key, make):
+        """The part cached under `key`, rendering it with make() when missing or expired."""
+        if self._entries is None:
+            return make()
+        with self._lock:
+            found = self._entries.get(key)
+        if found is None:
+            found = make()
+            with self._lock:
+                self._entries[key] = found
+        return found
+
+    def clear(self):
+        """Forget every part (tests, and after restoring a backup)."""
+        if self._entries is not None:
+            with self._lock:
+                self._entries.clear()
+
+
+def init_cache(app):
+    """Give the app its fragment cache (CACHE_SECONDS, 0 for none)."""
+    app.extensions["fragment_cache"] = FragmentCache(int(app.config.get("CACHE_SECONDS", 0)))
+
+
+def cache():
+    """The current app's FragmentCache."""
+    return current_app.extensions["fragment_cache"]
+
+
+def fragment(key, make):
+    """Rendered HTML for `key`: cached, or from make() (a str of HTML); forms get this session's token."""
+    html = cache().get_or_make(key, make)
+    if FORM_TOKEN in html:
+        html = html.replace(FORM_TOKEN, generate_csrf())
+    return Markup(html)  # noqa: S704 - make() returns a template Jinja rendered with autoescape
+
+
+def newest_id(model):
+    """A version source: the highest id of an append-only table (0 when empty)."""
+    return select(func.coalesce(func.max(model.id), 0))

@@ -1,0 +1,101 @@
+"""Cached page parts: made once per key, keyed by the data they show, never shared across scopes."""
+
+from flask import g
+
+from portal.core import cache
+from portal.core.cache import FragmentCache
+from portal.core.permissions import Role
+from portal.extensions import db
+from portal.roster import services as roster
+from tests import factories
+from tests.statements import CountStatements
+
+
+def test_a_part_is_made_once_per_key_until_it_expires():
+    now = [0.0]
+    store = FragmentCache(ttl=60, timer=lambda: now[0])
+    made = []
+
+    def make(text):
+        made.append(text)
+        return text
+
+    assert store.get_or_make(("a",), lambda: make("一")) == "一"
+    assert store.get_or_make(("a",), lambda: make("二")) == "一"  # cached
+    assert store.get_or_make(("b",), lambda: make("三")) == "三"  # another key
+    now[0] = 61.0
+    assert store.get_or_make(("a",), lambda: make("四")) == "四"  # expired, made again
+    assert made == ["一", "三", "四"]
+    store.clear()
+    assert store.get_or_make(("a",), lambda: make("五")) == "五"
+
+
+def test_zero_seconds_turns_caching_off():
+    store = FragmentCache(ttl=0)
+    assert [store.get_or_make(("a",), lambda n=n: str(n)) for n in range(3)] == ["0", "1", "2"]
+
+
+def _roster_version(app):
+    """The roster version as a new request would read it (its own app context, so its own `g`)."""
+    with app.app_context(), app.test_request_context():
+        return cache.versions("roster")[0]
+
+
+def test_writing_a_watched_model_moves_its_version_and_a_no_op_does_not(app, world):
+    before = _roster_version(app)
+    person = world.people.member
+    person.job_type = person.job_type  # same value: dirty, but not modified
+    db.session.commit()
+    assert _roster_version(app) == before
+    person.job_type = "采煤机司机"
+    db.session.commit()
+    moved = _roster_version(app)
+    assert moved != before
+    factories.make_unit("机电三队", world.branch_a)
+    db.session.commit()
+    assert _roster_version(app) not in (before, moved)
+
+
+def test_the_versions_are_read_once_per_request(app, world):
+    with app.test_request_context(), CountStatements() as seen:
+        first = cache.versions("roster", "ledger")
+        assert cache.versions("ledger", "roster") == (first[1], first[0])
+        assert seen.count == 1
+        assert "_data_versions" in g
+
+
+def test_the_roster_list_is_reused_and_shows_an_edit_at_once(world, login_as):
+    client = login_as(world.users.secretary)
+    with CountStatements() as first:
+        page = client.get("/roster/").get_data(as_text=True)
+    with CountStatements() as again:
+        assert client.get("/roster/").get_data(as_text=True) == page
+    assert "张三" in page and again.count < first.count  # the list's queries were not run again
+
+    member = world.people.member
+    roster.update_person(world.users.secretary, member, **_fields(member, name="张三丰"))
+    db.session.commit()
+    listed = client.get("/roster/").get_data(as_text=True)
+    assert "张三丰" in listed
+
+
+def test_people_in_other_branches_never_come_from_a_cached_list(world, login_as, client):
+    other_secretary = factories.make_user(factories.make_person(world.unit_b, "孙书记"),
+                                          roles=[(Role.SECRETARY, world.branch_b)])
+    db.session.commit()
+    first = login_as(world.users.secretary).get("/roster/").get_data(as_text=True)
+    client.post("/logout")
+    second = login_as(other_secretary).get("/roster/").get_data(as_text=True)
+    assert "张三" in first and "陈五" not in first
+    assert "陈五" in second and "张三" not in second
+
+
+def _fields(person, **changes):
+    values = dict(
+        name=person.name, gender=person.gender, id_number=person.reveal_id_number(),
+        phone=person.reveal_phone(), unit=person.unit, employee_no=person.employee_no, job_type=person.job_type,
+        skill_level=person.skill_level, political_status=person.political_status,
+        joined_party_on=person.joined_party_on, status=person.status, group=person.group,
+    )
+    values.update(changes)
+    return values
