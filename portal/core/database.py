@@ -1,7 +1,10 @@
 """Database binding: SQLite pragmas and the engine set-up both backends share."""
 
+import time
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 
 from portal.extensions import db
 
@@ -12,13 +15,42 @@ def init_database(app):
     if uri.startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         options.setdefault("connect_args", {})["timeout"] = 30
-        options.pop("pool_pre_ping", None)  # a local file has no connection to lose
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
         if uri.startswith("sqlite:///") and uri != "sqlite:///:memory:":
             from pathlib import Path
 
             Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    if not uri.startswith("sqlite"):  # a local file has no connection to lose
+        with app.app_context():
+            ping_idle_connections(db.engine, app.config.get("DATABASE_PING_IDLE_SECONDS", 10))
+
+
+def ping_idle_connections(engine, idle_seconds):
+    """Test a pooled connection before use if it sat idle `idle_seconds` or more; replace it if dead.
+
+    SQLAlchemy's pool_pre_ping tests every checkout: a round trip on every request. A connection
+    that served a request a moment ago is alive (or the database just went down, and a ping
+    would not save that request either); one left idle may have been cut by a database restart
+    or a firewall, and is tested. A failed test makes the pool discard it and connect afresh.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _note_checkin(dbapi_connection, connection_record):
+        connection_record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, connection_record, connection_proxy):
+        since = connection_record.info.get("checked_in_at")
+        if since is not None and time.monotonic() - since < idle_seconds:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_connection.rollback()
+        except Exception as error:  # noqa: BLE001 - any failure means a connection not to use
+            raise DisconnectionError(f"stale pooled connection: {error}") from error
 
 
 @event.listens_for(Engine, "connect")
