@@ -388,13 +388,43 @@ def points_distribution(period, branch_ids=None, closed=closed_period):
         select(points, func.count()).where(*filters).group_by(points).order_by(points.desc()))]
 
 
-_LEDGER_VERSION = (select(func.coalesce(func.max(LedgerEntry.id), 0))
-                   .where(LedgerEntry.person_id == bindparam("person_id")))
+@dataclass(frozen=True)
+class SubjectBranch:
+    """The branch a ledger's person belongs to: enough to show it and to check access on it."""
+
+    id: int
+    name: str
+    path: str  # what Organisation.contains() compares
 
 
-def ledger_version(person_id):
-    """The id of a person's newest entry (0 for none): it moves whenever their ledger does."""
-    return db.session.scalar(_LEDGER_VERSION, {"person_id": person_id})
+@dataclass(frozen=True)
+class LedgerSubject:
+    """Whose ledger a page shows, and its version: the id of their newest entry (0 for none)."""
+
+    id: int
+    name: str
+    political_status: str
+    branch: SubjectBranch | None
+    version: int
+
+
+_LEDGER_SUBJECT = (
+    select(Person.id, Person.name, Person.political_status, Organisation.id, Organisation.name, Organisation.path,
+           select(func.coalesce(func.max(LedgerEntry.id), 0)).where(LedgerEntry.person_id == Person.id)
+           .scalar_subquery())
+    .outerjoin(Organisation, Organisation.id == Person.branch_id)
+    .where(Person.id == bindparam("person_id"))
+)
+
+
+def ledger_subject(person_id):
+    """The LedgerSubject for a person id, or None: one statement (a ledger page's only one but the user's)."""
+    row = db.session.execute(_LEDGER_SUBJECT, {"person_id": person_id}).first()
+    if row is None:
+        return None
+    person_id, name, status, branch_id, branch_name, branch_path, version = row
+    branch = SubjectBranch(branch_id, branch_name, branch_path) if branch_id is not None else None
+    return LedgerSubject(person_id, name, status, branch, version)
 
 
 def ledger_page(person_id, period=None, page=1, per_page=30):

@@ -9,7 +9,7 @@ from portal.core.exceptions import ValidationError
 from portal.core.forms import FAILED, commit_or_show
 from portal.core.periods import KIND_LABELS
 from portal.core.permissions import login_required, require
-from portal.credits import anomalies, payout, reports, services
+from portal.credits import anomalies, payout, reports, services, standings
 from portal.credits.forms import AdjustForm, PayoutSignForm, ReverseForm, RuleForm
 from portal.roster import services as roster
 
@@ -32,21 +32,24 @@ def _ledger_period():
 @login_required
 def mine():
     """My credits: current totals and ranks, a year's chart and every entry behind them."""
-    if current_user.person is None:
+    subject = standings.ledger_subject(current_user.person_id) if current_user.person_id else None
+    if subject is None:
         return render_template("credits/no_person.html")
-    return _ledger_page(current_user.person, own=True)
+    return _ledger_page(subject, own=True)
 
 
 @blueprint.route("/people/<int:person_id>")
 @require("credits.ledger")
 def person_ledger(person_id):
     """A member's credits for their secretary or the committee (other branches: 404)."""
-    person = roster.get_person_for(current_user, person_id, permission="credits.ledger")
-    return _ledger_page(person, own=False)
+    return _ledger_page(reports.ledger_subject_for(current_user, person_id), own=False)
 
 
 def _ledger_page(person, own):
-    """A ledger page: the header for this viewer around the person's cached totals and entries."""
+    """A ledger page: the header for this viewer around the person's cached totals and entries.
+
+    `person` is a standings.LedgerSubject: who, their branch and their ledger's version.
+    """
     period, page = _ledger_period(), _page()
     reversible = not own and current_user.has_permission("credits.adjust", person.branch)
 
