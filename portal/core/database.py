@@ -89,10 +89,8 @@ def is_sqlite():
     return db.engine.dialect.name == "sqlite"
 
 
-def upsert_add(model, rows, key_columns, add_columns, replace_columns=()):
-    """INSERT rows, or on a key clash add `add_columns` onto the existing row (SQLite and PostgreSQL)."""
-    if not rows:
-        return
+def dialect_insert():
+    """The bound database's insert() construct, which has on_conflict_do_nothing/do_update."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -100,6 +98,14 @@ def upsert_add(model, rows, key_columns, add_columns, replace_columns=()):
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - the portal supports these two
         raise RuntimeError(f"unsupported database {dialect}")
+    return insert
+
+
+def upsert_add(model, rows, key_columns, add_columns, replace_columns=()):
+    """INSERT rows, or on a key clash add `add_columns` onto the existing row (SQLite and PostgreSQL)."""
+    if not rows:
+        return
+    insert = dialect_insert()
     stmt = insert(model).values(rows)
     table = model.__table__
     updates = {c: table.c[c] + stmt.excluded[c] for c in add_columns}
@@ -111,13 +117,7 @@ def insert_ignore(model, rows, key_columns):
     """INSERT rows, skipping any whose key already exists (SQLite and PostgreSQL); returns rows added."""
     if not rows:
         return 0
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the portal supports these two
-        raise RuntimeError(f"unsupported database {dialect}")
+    insert = dialect_insert()
     stmt = (insert(model).values(rows).on_conflict_do_nothing(index_elements=list(key_columns))
             .returning(*model.__table__.primary_key.columns))
     # Counted from RETURNING: psycopg reports no rowcount for a multi-row INSERT ... ON CONFLICT.

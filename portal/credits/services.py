@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
 from portal.core.clock import LOCAL_TZ, localnow, utcnow
-from portal.core.database import upsert_add
+from portal.core.database import dialect_insert, upsert_add
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
 from portal.core.periods import PeriodKind, current_period, parse_key, period_containing, recent_periods
 from portal.credits import standings
@@ -174,15 +174,14 @@ def award(person, rule_code, source, when=None, score=None, recorded_by=None):
     rule = rule_for(rule_code, when.astimezone(LOCAL_TZ).date())
     if rule.manual_only:
         raise ValidationError("手动加减分请使用“积分调整”")
-    existing = _existing(rule_code, source, person.id)
-    if existing is not None:
-        return existing
     if rule.statuses and person.political_status not in rule.statuses:
-        return None
+        return _existing(rule_code, source, person.id)  # credited before the rule changed, or None
     points = _points(rule, score)
     points = _within_caps(rule, person.id, when, points)
     if points <= 0:
-        return None
+        # The cap is used up, perhaps by this very source, credited before: then that entry stands.
+        return _existing(rule_code, source, person.id)
+    # Writing first and reading only on a clash spares every first award a look-up.
     return _book(person, rule, source, points, when, recorded_by=recorded_by)
 
 
@@ -238,20 +237,19 @@ def booking_date(when):
 
 def _book(person, rule, source, points, when, recorded_by=None, reason=None, reverses=None):
     booked_on, late_note = booking_date(when)
-    entry = LedgerEntry(
-        person_id=person.id, branch_id=person.branch_id, points=points, rule_id=rule.id,
-        rule_code=rule.code, source_type=source.type, source_id=source.id, earned_at=when,
-        booked_on=booked_on, late_note=late_note, recorded_by_id=recorded_by.id if recorded_by else None,
-        reason=reason, reverses_id=reverses.id if reverses else None,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(entry)
-    except IntegrityError:
-        # Awarded concurrently by another request or worker: the database kept exactly one.
+    # One statement, no savepoint: a clash on the source key (or on reverses_id) inserts nothing.
+    entry = db.session.scalar(
+        dialect_insert()(LedgerEntry).values(
+            person_id=person.id, branch_id=person.branch_id, points=points, rule_id=rule.id,
+            rule_code=rule.code, source_type=source.type, source_id=source.id, earned_at=when,
+            booked_on=booked_on, late_note=late_note, recorded_by_id=recorded_by.id if recorded_by else None,
+            reason=reason, reverses_id=reverses.id if reverses else None,
+        ).on_conflict_do_nothing().returning(LedgerEntry))
+    if entry is None:
+        # Awarded before, or concurrently by another request or worker: the database kept exactly one.
         existing = _existing(rule.code, source, person.id)
         if existing is None:
-            raise ConflictError("该记录已被冲销过") from None
+            raise ConflictError("该记录已被冲销过")
         return existing
     _add_to_totals(entry)
     return entry

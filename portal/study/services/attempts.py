@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.core.clock import format_local, utcnow
 from portal.core.exceptions import NotFound, ValidationError
@@ -36,6 +37,9 @@ class SaveResult:
     saved: bool
     message: str = ""
     finished_now: bool = False
+    # The attempt as the write left it, read before the commit expires it (an autosave's answer).
+    open_after: bool = True
+    remaining: int = 0
 
 
 def remaining_seconds(attempt, now=None):
@@ -113,21 +117,39 @@ def answers_from_form(attempt, form, positions=None):
     if positions is None:
         positions = [int(p) for p in form.getlist("shown") if p.isdigit()]
     wanted = set(positions)
-    if not wanted <= {item.position for item in attempt.items}:
+    if not wanted:
+        return {}
+    items = _items(attempt, wanted)
+    if not wanted <= set(items):
         raise ValidationError("题目不存在")
     answers = {}
-    for item in attempt.items:
-        if item.position not in wanted:
-            continue
+    for position in sorted(wanted):
+        item = items[position]
         if item.kind == QuestionKind.FILL:
-            answers[item.position] = [form.get(field_name(item, b), "") for b in range(1, len(item.answer) + 1)]
+            answers[position] = [form.get(field_name(item, b), "") for b in range(1, len(item.answer) + 1)]
         else:
-            answers[item.position] = form.getlist(field_name(item))
+            answers[position] = form.getlist(field_name(item))
     return answers
 
 
+def _items(attempt, positions):
+    """{position: item} for `positions` of the paper: from the loaded paper, or only those rows.
+
+    An autosave sends one question; reading that one row instead of the whole paper matters when
+    a whole mine hands in at once. Rows read are kept on the attempt for the rest of the request.
+    """
+    if "items" in attempt.__dict__:
+        return {item.position: item for item in attempt.items if item.position in positions}
+    known = attempt.__dict__.setdefault("_items_by_position", {})
+    missing = set(positions) - set(known)
+    if missing:
+        known.update((item.position, item) for item in db.session.scalars(select(AttemptItem).where(
+            AttemptItem.attempt_id == attempt.id, AttemptItem.position.in_(sorted(missing)))))
+    return {position: known[position] for position in positions if position in known}
+
+
 def _normalised(attempt, answers):
-    items = {item.position: item for item in attempt.items}
+    items = _items(attempt, set(answers))
     cleaned = {}
     for position, raw in answers.items():
         item = items.get(position)
@@ -160,16 +182,20 @@ def save(actor, attempt, answers):
         db.session.execute(
             update(AttemptItem).where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)
             .values(given=given).execution_options(synchronize_session=False))
-    db.session.expire(attempt)
-    return SaveResult(attempt, saved=True)
+    # The guarded UPDATE changed only last_saved_at (and found the attempt open): no need to reload it.
+    set_committed_value(attempt, "last_saved_at", now)
+    for item in _items(attempt, set(cleaned)).values():
+        set_committed_value(item, "given", cleaned[item.position])
+    return SaveResult(attempt, saved=True, remaining=remaining_seconds(attempt, now))
 
 
 def _refused(attempt, now):
     db.session.refresh(attempt)
     if attempt.is_open:  # still open, so the deadline has passed: close it now
         finished = close_if_expired(attempt, now)
-        return SaveResult(attempt, saved=False, message=LATE_MESSAGE, finished_now=finished)
-    return SaveResult(attempt, saved=False, message=CLOSED_MESSAGE)
+        return SaveResult(attempt, saved=False, message=LATE_MESSAGE, finished_now=finished,
+                          open_after=attempt.is_open)
+    return SaveResult(attempt, saved=False, message=CLOSED_MESSAGE, open_after=False)
 
 
 def submit(actor, attempt, answers=None):
@@ -184,8 +210,8 @@ def submit(actor, attempt, answers=None):
         if result.message == CLOSED_MESSAGE:
             result.message = "已经交卷，无需重复提交"
         return result
-    mark_and_credit(attempt)
-    return SaveResult(attempt, saved=True, finished_now=True)
+    mark_and_credit(attempt, finished={"status": AttemptStatus.SUBMITTED, "finished_at": now})
+    return SaveResult(attempt, saved=True, finished_now=True, open_after=False)
 
 
 # --- closing and marking --------------------------------------------------------------------------
@@ -204,16 +230,21 @@ def close_if_expired(attempt, now=None):
     if result.rowcount != 1:
         db.session.refresh(attempt)
         return False
-    mark_and_credit(attempt)
+    mark_and_credit(attempt, finished={"status": AttemptStatus.EXPIRED, "finished_at": attempt.deadline_at})
     return True
 
 
-def mark_and_credit(attempt, credit=True):
+def mark_and_credit(attempt, credit=True, finished=None):
     """Mark every item with the test's policy, score out of 100 and credit the counted attempt once.
 
-    Called once per attempt, by whoever won the guarded UPDATE that finished it.
+    Called once per attempt, by whoever won the guarded UPDATE that finished it; `finished` is
+    what that UPDATE wrote ({column: value}), or None to read the attempt again.
     """
-    db.session.refresh(attempt)
+    if finished is None:
+        db.session.refresh(attempt)
+    else:
+        for column, value in finished.items():
+            set_committed_value(attempt, column, value)
     items = db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
                                .execution_options(populate_existing=True)).all()
     policy = attempt.quiz.partial_policy

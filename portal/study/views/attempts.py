@@ -97,8 +97,12 @@ def attempt_answer(attempt_id):
         current_user, attempt, attempts.answers_from_form(attempt, request.form, positions=[position])))
     saved = result is not None and result.saved
     status = 200 if saved else (400 if result is None else 409)
-    return jsonify(saved=saved, message=message or "已保存", closed=not attempt.is_open, attempt=attempt.id,
-                   position=position, remaining=attempts.remaining_seconds(attempt)), status
+    if result is not None:  # as the write left the attempt (the commit expired the object)
+        closed, remaining = not result.open_after, result.remaining
+    else:
+        closed, remaining = not attempt.is_open, attempts.remaining_seconds(attempt)
+    return jsonify(saved=saved, message=message or "已保存", closed=closed, attempt=attempt_id,
+                   position=position, remaining=remaining), status
 
 
 @blueprint.route("/attempts/<int:attempt_id>/save", methods=["POST"])
