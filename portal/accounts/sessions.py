@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from portal.accounts import passwords
 from portal.accounts.models import RoleGrant, User
 from portal.accounts.services import password_expired
+from portal.core import cache
 from portal.core.clock import utcnow
 from portal.extensions import db, login_manager
 
@@ -18,11 +19,19 @@ _ALLOWED_WHILE_CHANGE_PENDING = {"accounts.change_password", "accounts.logout", 
 
 # One query for the account, its grants and their organisations: this runs on every request, so the
 # statement is built once (session.get() with loader options rebuilds them each time, which costs more).
-_LOAD_USER = (
-    select(User)
-    .options(joinedload(User.grants).joinedload(RoleGrant.organisation))
-    .where(User.id == bindparam("user_id"))
-)
+# It also reads the data versions that key cached page parts (portal.core.cache): a few index look-ups
+# that spare a cached page a round trip of its own. Built on first use, once every model has registered.
+_LOAD_USER = {}
+
+
+def _load_user_statement():
+    if not _LOAD_USER:
+        _LOAD_USER["statement"] = cache.with_versions(
+            select(User)
+            .options(joinedload(User.grants).joinedload(RoleGrant.organisation))
+            .where(User.id == bindparam("user_id"))
+        )
+    return _LOAD_USER["statement"]
 
 
 def init_sessions(app):
@@ -37,7 +46,11 @@ def init_sessions(app):
         user_id, _, version = token.partition(":")
         if not user_id.isdigit():
             return None
-        user = db.session.execute(_LOAD_USER, {"user_id": int(user_id)}).unique().scalar_one_or_none()
+        row = db.session.execute(_load_user_statement(), {"user_id": int(user_id)}).unique().one_or_none()
+        if row is None:
+            return None
+        user = row[0]
+        cache.remember_versions(row)
         # A bumped version (log-out elsewhere, password change, disabled) ends this session.
         if user is None or not user.active or str(user.session_version) != version:
             return None

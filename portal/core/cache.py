@@ -20,7 +20,7 @@ import threading
 import time
 
 from cachetools import TTLCache
-from flask import current_app, g
+from flask import current_app, g, has_app_context
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import Integer, String, event, func, select
@@ -86,18 +86,40 @@ def _bump_watched(session, flush_context, instances):
         connection = session.connection()
         for name in sorted(names):
             bump(name, connection)
+        if has_app_context():
+            g.pop("_data_versions", None)  # read before this write: a later versions() reads again
 
 
 def versions(*names):
     """The current values of data versions `names` (a tuple), read once per request in one statement."""
     known = g.get("_data_versions")
     if known is None:
-        if not _READ_ALL:
-            _READ_ALL["names"] = sorted(_SOURCES)
-            _READ_ALL["statement"] = select(*[_SOURCES[name].label(name) for name in _READ_ALL["names"]])
-        row = db.session.execute(_READ_ALL["statement"]).one()
-        known = g._data_versions = dict(zip(_READ_ALL["names"], row, strict=True))
+        row = db.session.execute(select(*_version_columns())).one()
+        known = remember_versions(row)
     return tuple(known[name] for name in names)
+
+
+def _version_columns():
+    if not _READ_ALL:
+        _READ_ALL["names"] = sorted(_SOURCES)
+        _READ_ALL["columns"] = [_SOURCES[name].label(f"version_{name}") for name in _READ_ALL["names"]]
+    return _READ_ALL["columns"]
+
+
+def with_versions(statement):
+    """`statement` reading the data versions as extra trailing columns (see remember_versions).
+
+    The log-in check runs one statement on every request; reading the versions in it spares a
+    cached page its own round trip for them. Built once per statement by its owner.
+    """
+    return statement.add_columns(*_version_columns())
+
+
+def remember_versions(row):
+    """Keep the trailing version columns of a with_versions() row as this request's versions."""
+    values = tuple(row)[-len(_version_columns()):]
+    g._data_versions = dict(zip(_READ_ALL["names"], values, strict=True))
+    return g._data_versions
 
 
 class FragmentCache:
