@@ -24,9 +24,9 @@ from flask import current_app, g, has_app_context
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import Integer, String, event, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from portal.core.database import dialect_insert
 from portal.extensions import db
 
 FORM_TOKEN = "\x00form-token\x00"  # noqa: S105 - a slot for the token; no page contains a NUL
@@ -64,12 +64,10 @@ def watch(name, *models):
 
 def bump(name, connection=None):
     """Move counter version `name` on, inside the caller's transaction."""
+    connection = connection or db.session.connection()
     table = DataVersion.__table__
-    dialect = (connection or db.session.connection()).dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(name=name, version=1)
-    stmt = stmt.on_conflict_do_update(index_elements=["name"], set_={"version": table.c.version + 1})
-    (connection or db.session.connection()).execute(stmt)
+    stmt = dialect_insert(connection.dialect.name)(table).values(name=name, version=1)
+    connection.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"version": table.c.version + 1}))
 
 
 @event.listens_for(Session, "before_flush")
@@ -78,10 +76,11 @@ def _bump_watched(session, flush_context, instances):
     if not _WATCHED:
         return
     names = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        name = _WATCHED.get(type(obj))
-        if name is not None and name not in names and (obj not in session.dirty or session.is_modified(obj)):
-            names.add(name)
+    for group, changed in ((session.new, None), (session.dirty, session.is_modified), (session.deleted, None)):
+        for obj in group:
+            name = _WATCHED.get(type(obj))
+            if name is not None and name not in names and (changed is None or changed(obj)):
+                names.add(name)
     if names:
         connection = session.connection()
         for name in sorted(names):

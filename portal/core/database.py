@@ -89,9 +89,9 @@ def is_sqlite():
     return db.engine.dialect.name == "sqlite"
 
 
-def dialect_insert():
-    """The bound database's insert() construct, which has on_conflict_do_nothing/do_update."""
-    dialect = db.session.get_bind().dialect.name
+def dialect_insert(dialect=None):
+    """The insert() construct of `dialect` (default: the bound database's): it has on_conflict_do_*."""
+    dialect = dialect or db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == "sqlite":
