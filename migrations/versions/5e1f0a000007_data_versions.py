@@ -1,4 +1,4 @@
-"""data versions for cached page parts; ledger (person_id, id) index
+"""data versions for cached page parts
 
 Revision ID: 5e1f0a000007
 Revises: 5e1f0a000006
@@ -22,12 +22,7 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_data_version'))
     )
-    # A person's newest entry in one index step: the version of their cached ledger page.
-    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
-        batch_op.create_index('ix_ledger_entry_person_id', ['person_id', 'id'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
-        batch_op.drop_index('ix_ledger_entry_person_id')
     op.drop_table('data_version')

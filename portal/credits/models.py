@@ -60,7 +60,6 @@ class LedgerEntry(db.Model):
         # The same event can never be credited twice to the same person under one rule.
         UniqueConstraint("rule_code", "source_type", "source_id", "person_id", name="uq_ledger_entry_source"),
         Index("ix_ledger_entry_person_booked", "person_id", "booked_on"),
-        Index("ix_ledger_entry_person_id", "person_id", "id"),  # a person's newest entry: their ledger's version
         Index("ix_ledger_entry_booked_at", "booked_on", "created_at"),
     )
 

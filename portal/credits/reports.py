@@ -129,12 +129,18 @@ class LedgerBoard:
         return [f"{period.start.month}月" for period, _ in self.series]
 
 
+def ledger_subject(person_id):
+    """standings.ledger_subject(), kept while the roster does not change (a person's page reads it each time)."""
+    key = ("credits.ledger_subject", person_id, *cache.versions("roster"))
+    return cache.cache().get_or_make(key, lambda: standings.ledger_subject(person_id))
+
+
 def ledger_subject_for(actor, person_id, permission="credits.ledger"):
     """The LedgerSubject of a person the actor may see under `permission`; NotFound otherwise.
 
-    The same rule as roster.get_person_for, read with the ledger's version in one statement.
+    The same rule as roster.get_person_for, checked on the subject's branch path.
     """
-    subject = standings.ledger_subject(person_id)
+    subject = ledger_subject(person_id)
     if subject is None or subject.branch is None or not actor.has_permission(permission, subject.branch):
         raise NotFound("人员不存在")
     return subject
@@ -143,12 +149,11 @@ def ledger_subject_for(actor, person_id, permission="credits.ledger"):
 def ledger_key(subject, period, page, own, reversible):
     """Everything a ledger page's shared part depends on (portal.core.cache), for its cache key.
 
-    The person's entries through their newest entry's id (a new entry or a reversal moves it), the
-    current periods' totals through today, the viewer through `own` and `reversible`. Ranks among
-    everyone else move without this key noticing: CACHE_SECONDS bounds how long they may lag.
+    The entries through the ledger's version (any new entry or reversal moves it), the current
+    periods' totals through today, the viewer through `own` and `reversible`.
     """
     return ("credits.ledger", subject, period.key if period else None, page, own, reversible,
-            localnow().date(), request.script_root)
+            localnow().date(), request.script_root, *cache.versions("ledger", "closed_periods"))
 
 
 def ledger_board(person, period=None, page=1):

@@ -399,32 +399,29 @@ class SubjectBranch:
 
 @dataclass(frozen=True)
 class LedgerSubject:
-    """Whose ledger a page shows, and its version: the id of their newest entry (0 for none)."""
+    """Whose ledger a page shows: what its header and its access check need."""
 
     id: int
     name: str
     political_status: str
     branch: SubjectBranch | None
-    version: int
 
 
 _LEDGER_SUBJECT = (
-    select(Person.id, Person.name, Person.political_status, Organisation.id, Organisation.name, Organisation.path,
-           select(func.coalesce(func.max(LedgerEntry.id), 0)).where(LedgerEntry.person_id == Person.id)
-           .scalar_subquery())
+    select(Person.id, Person.name, Person.political_status, Organisation.id, Organisation.name, Organisation.path)
     .outerjoin(Organisation, Organisation.id == Person.branch_id)
     .where(Person.id == bindparam("person_id"))
 )
 
 
 def ledger_subject(person_id):
-    """The LedgerSubject for a person id, or None: one statement (a ledger page's only one but the user's)."""
+    """The LedgerSubject for a person id, or None."""
     row = db.session.execute(_LEDGER_SUBJECT, {"person_id": person_id}).first()
     if row is None:
         return None
-    person_id, name, status, branch_id, branch_name, branch_path, version = row
+    person_id, name, status, branch_id, branch_name, branch_path = row
     branch = SubjectBranch(branch_id, branch_name, branch_path) if branch_id is not None else None
-    return LedgerSubject(person_id, name, status, branch, version)
+    return LedgerSubject(person_id, name, status, branch)
 
 
 def ledger_page(person_id, period=None, page=1, per_page=30):

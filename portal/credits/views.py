@@ -9,7 +9,7 @@ from portal.core.exceptions import ValidationError
 from portal.core.forms import FAILED, commit_or_show
 from portal.core.periods import KIND_LABELS
 from portal.core.permissions import login_required, require
-from portal.credits import anomalies, payout, reports, services, standings
+from portal.credits import anomalies, payout, reports, services
 from portal.credits.forms import AdjustForm, PayoutSignForm, ReverseForm, RuleForm
 from portal.roster import services as roster
 
@@ -32,7 +32,7 @@ def _ledger_period():
 @login_required
 def mine():
     """My credits: current totals and ranks, a year's chart and every entry behind them."""
-    subject = standings.ledger_subject(current_user.person_id) if current_user.person_id else None
+    subject = reports.ledger_subject(current_user.person_id) if current_user.person_id else None
     if subject is None:
         return render_template("credits/no_person.html")
     return _ledger_page(subject, own=True)

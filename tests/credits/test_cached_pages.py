@@ -75,3 +75,16 @@ def test_each_session_gets_its_own_token_in_a_cached_ledger(app, csrf_client, no
                        data={"reason": "录错", "person_id": member.id, "csrf_token": second_token},
                        follow_redirects=True)
     assert f"已冲销第 {entry_id} 条记录" in done.get_data(as_text=True)
+
+
+def test_a_ledger_page_shows_a_renamed_or_moved_person_at_once(client, login_as, november):
+    member = november.people.member
+    login_as(november.users.secretary)
+    assert "张三的积分" in client.get(f"/credits/people/{member.id}").get_data(as_text=True)
+    member.name = "张三丰"
+    commit()
+    assert "张三丰的积分" in client.get(f"/credits/people/{member.id}").get_data(as_text=True)
+    member.unit = november.unit_b  # now in 掘进二队党支部: outside this secretary's branch
+    member.branch = november.branch_b
+    commit()
+    assert client.get(f"/credits/people/{member.id}").status_code == 404
