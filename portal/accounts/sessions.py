@@ -52,7 +52,7 @@ def init_sessions(app):
         user = row[0]
         cache.remember_versions(row)
         # A bumped version (log-out elsewhere, password change, disabled) ends this session.
-        if user is None or not user.active or str(user.session_version) != version:
+        if not user.active or str(user.session_version) != version:
             return None
         return user
 

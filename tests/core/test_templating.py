@@ -1,9 +1,12 @@
 """Template helpers: url_pattern() builds exactly the URLs url_for() builds."""
 
+import re
+
 import pytest
 from flask import url_for
 
 from portal.core.templating import url_pattern
+from tests.factories import PASSWORD
 
 
 @pytest.mark.parametrize(("endpoint", "name", "values"), [
@@ -28,3 +31,28 @@ def test_url_pattern_falls_back_to_url_for_when_the_number_cannot_be_found(app, 
     with app.test_request_context("/"):
         pattern = url_pattern("roster.person_list", "page", q="42")
         assert pattern(3) == url_for("roster.person_list", page=3, q="42")
+
+
+def _logout_token(page):
+    found = re.search(r'action="/logout"[^>]*>\s*<input type="hidden" name="csrf_token" value="([^"]+)"', page)
+    assert found, "no log-out form"
+    return found.group(1)
+
+
+def _log_in(browser, user):
+    form = browser.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    done = browser.post("/login", data={"identifier": user.person.employee_no, "password": PASSWORD,
+                                        "csrf_token": token})
+    assert done.status_code == 302
+
+
+def test_the_log_out_token_is_signed_once_per_session_and_works(app, csrf_client, world):
+    _log_in(csrf_client, world.users.member)
+    first = _logout_token(csrf_client.get("/").get_data(as_text=True))
+    assert _logout_token(csrf_client.get("/credits/mine").get_data(as_text=True)) == first
+    other = app.test_client()
+    _log_in(other, world.users.member)
+    assert _logout_token(other.get("/").get_data(as_text=True)) != first  # another session, another token
+    assert csrf_client.post("/logout", data={"csrf_token": first}).status_code == 302
+    assert csrf_client.get("/").status_code == 302  # logged out: back to the log-in page
