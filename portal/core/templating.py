@@ -35,7 +35,8 @@ NAVIGATION = [
 ]
 
 
-def _allowed(requirement):
+def allowed(requirement):
+    """True if the current user may see a menu entry with this requirement (see NAVIGATION)."""
     if requirement is None:
         return True
     if requirement == HAS_PERSON:
@@ -51,15 +52,6 @@ def init_templating(app):
                                  histogram=charts.histogram, histogram_of_counts=charts.histogram_of_counts,
                                  url_pattern=url_pattern)
 
-    # The menu's endpoints take no arguments, so each URL is built once per application root.
-    built = {}
-
-    def menu_urls(endpoint):
-        key = (request.script_root, endpoint)
-        if key not in built:
-            built[key] = url_for(endpoint)
-        return built[key]
-
     # Every page links the same Bootstrap files and carries a log-out form: build those once.
     app.jinja_env.globals.update(bootstrap_css=_once_per_root(lambda: bootstrap.load_css()),
                                  bootstrap_js=_once_per_root(lambda: bootstrap.load_js()))
@@ -74,10 +66,21 @@ def init_templating(app):
     def _navigation():
         if not current_user.is_authenticated:
             return {"nav_items": []}
-        entries = [(menu_urls(endpoint), label) for endpoint, label, requirement in NAVIGATION
-                   if _allowed(requirement)]
+        entries = [(menu_url(endpoint), label) for endpoint, label, requirement in NAVIGATION
+                   if allowed(requirement)]
         current = _current_entry(request.path, [url for url, _ in entries])
         return {"nav_items": [(url, label, url == current) for url, label in entries]}
+
+
+_MENU_URLS = {}
+
+
+def menu_url(endpoint):
+    """url_for(endpoint) for an endpoint without arguments, built once per application root (menus)."""
+    key = (request.script_root, endpoint)
+    if key not in _MENU_URLS:
+        _MENU_URLS[key] = url_for(endpoint)
+    return _MENU_URLS[key]
 
 
 def _once_per_root(make):

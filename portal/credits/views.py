@@ -9,6 +9,7 @@ from portal.core.exceptions import ValidationError
 from portal.core.forms import FAILED, commit_or_show
 from portal.core.periods import KIND_LABELS
 from portal.core.permissions import login_required, require
+from portal.core.templating import HAS_PERSON, allowed, menu_url
 from portal.credits import anomalies, payout, reports, services
 from portal.credits.forms import AdjustForm, PayoutSignForm, ReverseForm, RuleForm
 from portal.roster import services as roster
@@ -193,6 +194,27 @@ def anomaly_report():
     """Explained checks over a period's credits (bursts, frequent adjustments, outliers)."""
     found = anomalies.report(current_user, request.args.get("period"), request.args.get("kind"))
     return render_template("credits/anomalies.html", report=found)
+
+
+# The credit pages' own sub-navigation: (endpoint, label, requirement as in core.templating.NAVIGATION).
+SUBNAV = [
+    ("credits.mine", "我的积分", HAS_PERSON),
+    ("credits.rankings", "积分排名", "credits.rankings"),
+    ("credits.payout_list", "季度兑现", "credits.payout"),
+    ("credits.anomaly_report", "异常提醒", "credits.rules"),
+    ("credits.adjust", "积分调整", "credits.adjust"),
+    ("credits.rules", "积分规则", "credits.rules"),
+]
+# Pages that light up another page's entry.
+_SUBNAV_ACTIVE = {"credits.rule_edit": "credits.rules", "credits.rule_history": "credits.rules"}
+
+
+@blueprint.app_template_global("credits_nav")
+def credits_nav():
+    """(url, label, active) of the credit pages the user may open, for the `subnav` macro."""
+    current = _SUBNAV_ACTIVE.get(request.endpoint, request.endpoint)
+    return [(menu_url(endpoint), label, endpoint == current) for endpoint, label, requirement in SUBNAV
+            if allowed(requirement)]
 
 
 @blueprint.context_processor
