@@ -18,3 +18,13 @@ class CountStatements:
 
     def _seen(self, *args):
         self.count += 1
+
+
+def viewed_twice(client, url):
+    """GET `url` twice; the second answer must be the same page for fewer statements (a cached part)."""
+    with CountStatements() as first:
+        page = client.get(url).get_data(as_text=True)
+    with CountStatements() as again:
+        assert client.get(url).get_data(as_text=True) == page
+    assert again.count < first.count, (first.count, again.count)
+    return page
