@@ -107,15 +107,15 @@ def _session_csrf_token(app):
     field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
 
     def csrf_token():
-        raw = session.get(field)
-        if raw is None or app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        if app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
             return generate_csrf()
+        raw = session.get(field)  # None on the first page after log-in: generate_csrf() makes it
         with lock:
-            token = signed.get(raw)
+            token = signed.get(raw) if raw is not None else None
         if token is None:
             token = generate_csrf()
             with lock:
-                signed[raw] = token
+                signed[session[field]] = token
         return token
 
     return csrf_token

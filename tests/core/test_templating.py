@@ -4,6 +4,7 @@ import re
 
 import pytest
 from flask import url_for
+from itsdangerous import TimestampSigner
 
 from portal.core.templating import url_pattern
 from tests.factories import PASSWORD
@@ -47,7 +48,10 @@ def _log_in(browser, user):
     assert done.status_code == 302
 
 
-def test_the_log_out_token_is_signed_once_per_session_and_works(app, csrf_client, world):
+def test_the_log_out_token_is_signed_once_per_session_and_works(app, csrf_client, world, monkeypatch):
+    # Every fresh signature gets a new timestamp, so a token signed twice never matches by chance.
+    ticks = iter(range(1_800_000_000, 1_900_000_000))
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: next(ticks))
     _log_in(csrf_client, world.users.member)
     first = _logout_token(csrf_client.get("/").get_data(as_text=True))
     assert _logout_token(csrf_client.get("/credits/mine").get_data(as_text=True)) == first
