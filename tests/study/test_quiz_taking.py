@@ -36,6 +36,13 @@ def _start(client, quiz):
     return db.session.get(QuizAttempt, attempt_id)
 
 
+def _start_frozen(client, quiz):
+    """Freeze the clock now and start the test: (attempt, the moment it started)."""
+    start = utcnow()
+    clock.freeze(start)
+    return _start(client, quiz), start
+
+
 def _item(attempt, kind):
     return next(i for i in db.session.scalars(
         select(AttemptItem).where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position))
@@ -60,9 +67,7 @@ def _wrong_letter(item):
 def test_autosave_and_resume_with_the_time_left(world, login_as):
     quiz = _quiz(world, time_limit=20)
     client = login_as(world.users.member)
-    start = utcnow()
-    clock.freeze(start)
-    attempt = _start(client, quiz)
+    attempt, start = _start_frozen(client, quiz)
     item = _item(attempt, "single")
     response = _answer(client, attempt, item, "C")
     assert response.status_code == 200 and response.get_json()["saved"] is True
@@ -119,9 +124,7 @@ def test_bad_answer_is_refused_and_nothing_stored(world, login_as):
 def test_answer_after_the_deadline_is_refused_and_not_stored(world, login_as):
     quiz = _quiz(world, time_limit=10)
     client = login_as(world.users.member)
-    start = utcnow()
-    clock.freeze(start)
-    attempt = _start(client, quiz)
+    attempt, start = _start_frozen(client, quiz)
     item = _item(attempt, "single")
     _answer(client, attempt, item, item.answer[0])
     clock.freeze(start + timedelta(minutes=10, seconds=1))
@@ -138,9 +141,7 @@ def test_answer_after_the_deadline_is_refused_and_not_stored(world, login_as):
 def test_late_submit_is_refused_with_a_clear_message(world, login_as):
     quiz = _quiz(world, time_limit=10)
     client = login_as(world.users.member)
-    start = utcnow()
-    clock.freeze(start)
-    attempt = _start(client, quiz)
+    attempt, start = _start_frozen(client, quiz)
     item = _item(attempt, "single")
     clock.freeze(start + timedelta(minutes=11))
     response = client.post(f"/study/attempts/{attempt.id}/submit",
@@ -211,9 +212,7 @@ def test_auto_close_at_the_deadline_by_the_job(world, login_as):
 
     quiz = _quiz(world, time_limit=10)
     client = login_as(world.users.member)
-    start = utcnow()
-    clock.freeze(start)
-    attempt = _start(client, quiz)
+    attempt, start = _start_frozen(client, quiz)
     item = _item(attempt, "true_false")
     _answer(client, attempt, item, item.answer[0])
     clock.freeze(start + timedelta(minutes=9, seconds=59))
@@ -230,9 +229,7 @@ def test_auto_close_at_the_deadline_by_the_job(world, login_as):
 def test_open_attempt_is_closed_when_touched(world, login_as):
     quiz = _quiz(world, time_limit=10)
     client = login_as(world.users.member)
-    start = utcnow()
-    clock.freeze(start)
-    attempt = _start(client, quiz)
+    attempt, start = _start_frozen(client, quiz)
     clock.freeze(start + timedelta(minutes=30))
     page = client.get(f"/study/attempts/{attempt.id}").get_data(as_text=True)
     assert "超时自动交卷" in page and 'data-testid="attempt-score"' in page
@@ -243,9 +240,7 @@ def test_open_attempt_is_closed_when_touched(world, login_as):
 def test_extra_minutes_override_moves_an_open_deadline(app, world, login_as):
     quiz = _quiz(world, time_limit=10)
     client = login_as(world.users.member)
-    start = utcnow()
-    clock.freeze(start)
-    attempt = _start(client, quiz)
+    attempt, start = _start_frozen(client, quiz)
     secretary = _client(app, world.users.secretary)
     response = secretary.post(f"/study/quizzes/{quiz.id}/overrides", data={
         "person_ids": [world.people.member.id], "extra_minutes": 15, "reason": "夜班升井晚", "group_id": 0},
