@@ -354,6 +354,8 @@ def _meta(args, started, notes):
         "cpus": os.cpu_count(), "load_average_at_start": notes.pop("load_average", None),
         "python": platform.python_version(), "databases": notes,
         "ratio": "rps / rps of ceiling_read (read) or ceiling_write (write), same database, same run",
+        "storm": "quiz_submit_storm: rps = storm requests (2 autosaves + 1 submit per member, no replays) per "
+                 "second of storm; p50/p99 = the submits'",
         "errors": "socket errors + timeouts + responses whose status is not the expected one",
     }
 

@@ -1,7 +1,8 @@
 -- The report both wrk scripts end with: done() sums the threads' counters, writes the acknowledged
 -- tokens to ack_file and the figures as JSON to out_file and stdout (BENCH_JSON ...), for run.py.
 -- Loaded with dofile() by bench.lua and quiz_storm.lua; each script keeps ok_count, bad_count,
--- sent_count, statuses and acked as thread globals and the `threads` list from setup().
+-- sent_count, statuses and acked as thread globals and the `threads` list from setup(). A script
+-- may define report_extra(result) to add its own figures before the report is written.
 
 local function encode(value)
   local kind = type(value)
@@ -13,6 +14,8 @@ local function encode(value)
     return "{" .. table.concat(parts, ",") .. "}"
   elseif kind == "string" then
     return string.format("%q", value)
+  elseif kind == "boolean" then
+    return tostring(value)
   elseif kind == "number" and value == value and value ~= math.huge and value ~= -math.huge then
     return string.format("%.17g", value)
   end
@@ -47,6 +50,7 @@ function done(summary, latency, requests)
     p99_us = latency:percentile(99), max_us = latency.max, mean_us = latency.mean,
     ok = ok, unexpected = bad, unexpected_statuses = unexpected, sent = sent, acked = ack_count,
   }
+  if report_extra then report_extra(result) end
   local text = encode(result)
   if out_path then
     local handle = assert(io.open(out_path, "w"))
