@@ -6,18 +6,27 @@ from portal.extensions import db
 
 
 class CountStatements:
-    """A context manager: `count` is the number of statements run while it was active."""
+    """A context manager: `count` is the number of statements run while it was active, `statements` their SQL."""
 
     def __enter__(self):
-        self.count = 0
+        self.statements = []
         event.listen(db.engine, "before_cursor_execute", self._seen)
         return self
 
     def __exit__(self, *exc):
         event.remove(db.engine, "before_cursor_execute", self._seen)
 
-    def _seen(self, *args):
-        self.count += 1
+    @property
+    def count(self):
+        """How many statements ran."""
+        return len(self.statements)
+
+    def naming(self, text):
+        """The statements whose SQL contains `text` (e.g. a column: "credit_rule.points")."""
+        return [sql for sql in self.statements if text in sql]
+
+    def _seen(self, _conn, _cursor, statement, *args):
+        self.statements.append(statement)
 
 
 def viewed_twice(client, url):

@@ -59,7 +59,17 @@ def watch(name, *models):
     """
     register(name, select(DataVersion.version).where(DataVersion.name == name))
     for model in models:
-        _WATCHED[model] = name
+        _WATCHED[model] = (name, True)
+
+
+def append_only(name, model):
+    """Version `name` by the newest id of `model`, a table rows are only ever added to.
+
+    Nothing is bumped: the new row is the new version. A flush adding one marks the version
+    changed in this request (see touched()); writers that bypass the ORM call touched() themselves.
+    """
+    register(name, newest_id(model))
+    _WATCHED[model] = (name, False)
 
 
 def bump(name, connection=None):
@@ -68,31 +78,42 @@ def bump(name, connection=None):
     table = DataVersion.__table__
     stmt = dialect_insert(connection.dialect.name)(table).values(name=name, version=1)
     connection.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"version": table.c.version + 1}))
+    touched(name)
+
+
+def touched(name):
+    """Note that this request (or job) has written data behind version `name`, not yet committed.
+
+    Versions read before are read again on next use, and memo() stops keeping values under it:
+    the transaction may still roll back, and the number it saw would then come round again.
+    """
+    if has_app_context():
+        g._touched_versions = g.get("_touched_versions", frozenset()) | {name}
+        g._stale_versions = g.get("_stale_versions", frozenset()) | {name}
 
 
 @event.listens_for(Session, "before_flush")
 def _bump_watched(session, flush_context, instances):
-    """Bump the version of every watched model this flush writes (once per name and flush)."""
+    """Bump or touch the version of every watched model this flush writes (once per name and flush)."""
     if not _WATCHED:
         return
-    names = set()
+    found = {}
     for group, changed in ((session.new, None), (session.dirty, session.is_modified), (session.deleted, None)):
         for obj in group:
-            name = _WATCHED.get(type(obj))
-            if name is not None and name not in names and (changed is None or changed(obj)):
-                names.add(name)
-    if names:
-        connection = session.connection()
-        for name in sorted(names):
-            bump(name, connection)
-        if has_app_context():
-            g.pop("_data_versions", None)  # read before this write: a later versions() reads again
+            watched = _WATCHED.get(type(obj))
+            if watched is not None and watched[0] not in found and (changed is None or changed(obj)):
+                found[watched[0]] = watched[1]
+    for name in sorted(found):
+        if found[name]:
+            bump(name, session.connection())
+        else:
+            touched(name)
 
 
 def versions(*names):
     """The current values of data versions `names` (a tuple), read once per request in one statement."""
     known = g.get("_data_versions")
-    if known is None:
+    if known is None or g.get("_stale_versions", frozenset()).intersection(names):
         row = db.session.execute(select(*_version_columns())).one()
         known = remember_versions(row)
     return tuple(known[name] for name in names)
@@ -103,6 +124,12 @@ def _version_columns():
         _READ_ALL["names"] = sorted(_SOURCES)
         _READ_ALL["columns"] = [_SOURCES[name].label(f"version_{name}") for name in _READ_ALL["names"]]
     return _READ_ALL["columns"]
+
+
+def forget_versions():
+    """Drop the versions read and touched in this app context (between tests sharing one context)."""
+    for name in ("_data_versions", "_touched_versions", "_stale_versions"):
+        g.pop(name, None)
 
 
 def with_versions(statement):
@@ -118,6 +145,7 @@ def remember_versions(row):
     """Keep the trailing version columns of a with_versions() row as this request's versions."""
     values = tuple(row)[-len(_version_columns()):]
     g._data_versions = dict(zip(_READ_ALL["names"], values, strict=True))
+    g._stale_versions = frozenset()
     return g._data_versions
 
 
@@ -164,6 +192,17 @@ def fragment(key, make):
     if FORM_TOKEN in html:
         html = html.replace(FORM_TOKEN, generate_csrf())
     return Markup(html)  # noqa: S704 - make() returns a template Jinja rendered with autoescape
+
+
+def memo(key, make, *names):
+    """make()'s value, kept per process like a page part under `key` and the data versions `names`.
+
+    For small lookups many requests repeat (a credit rule, the last closed period). A request that
+    has itself changed one of the versions (touched()) gets a fresh value that is not kept.
+    """
+    if g.get("_touched_versions", frozenset()).intersection(names):
+        return make()
+    return cache().get_or_make((*key, *versions(*names)), lambda: (make(),))[0]
 
 
 def newest_id(model):

@@ -162,5 +162,7 @@ class PayoutList(db.Model):
 
 
 # The ledger is append-only and periods only ever close: their newest ids version cached rankings.
-cache.register("ledger", cache.newest_id(LedgerEntry))
-cache.register("closed_periods", cache.newest_id(ClosedPeriod))
+cache.append_only("ledger", LedgerEntry)
+cache.append_only("closed_periods", ClosedPeriod)
+# Rules change rarely and every award reads one: a counter that any rule write moves.
+cache.watch("rules", CreditRule)

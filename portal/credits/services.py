@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.core import audit
+from portal.core import audit, cache
 from portal.core.clock import LOCAL_TZ, localnow, utcnow
 from portal.core.database import dialect_insert, upsert_add
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
@@ -45,6 +45,37 @@ def rule_for(code, day):
     if rule is None:
         raise ValidationError(f"积分规则“{code}”在 {day} 不适用或已停用")
     return rule
+
+
+@dataclass(frozen=True)
+class RuleTerms:
+    """What awarding needs of one rule version: kept per process, as every award looks its rule up."""
+
+    id: int
+    code: str
+    mode: str
+    points: int
+    daily_cap: int | None
+    weekly_cap: int | None
+    monthly_cap: int | None
+    statuses: tuple
+    manual_only: bool
+
+    @classmethod
+    def of(cls, rule):
+        """The terms of a CreditRule row."""
+        return cls(rule.id, rule.code, rule.mode, rule.points, rule.daily_cap, rule.weekly_cap, rule.monthly_cap,
+                   tuple(rule.statuses), rule.manual_only)
+
+
+def rule_terms(code, day):
+    """RuleTerms of rule_for(code, day), cached until any rule changes (the "rules" data version)."""
+    terms = cache.memo(("credit_rule", code, day), lambda: _terms_of(_valid_version(code, day)), "rules")
+    return terms if terms is not None else RuleTerms.of(rule_for(code, day))
+
+
+def _terms_of(rule):
+    return RuleTerms.of(rule) if rule is not None else None
 
 
 def _valid_version(code, day):
@@ -171,7 +202,7 @@ def award(person, rule_code, source, when=None, score=None, recorded_by=None):
     when the rule does not apply to the person or a cap leaves nothing to award.
     """
     when = when or utcnow()
-    rule = rule_for(rule_code, when.astimezone(LOCAL_TZ).date())
+    rule = rule_terms(rule_code, when.astimezone(LOCAL_TZ).date())
     if rule.manual_only:
         raise ValidationError("手动加减分请使用“积分调整”")
     if rule.statuses and person.political_status not in rule.statuses:
@@ -185,11 +216,14 @@ def award(person, rule_code, source, when=None, score=None, recorded_by=None):
     return _book(person, rule, source, points, when, recorded_by=recorded_by)
 
 
+_EXISTING = select(LedgerEntry).where(
+    LedgerEntry.rule_code == bindparam("rule_code"), LedgerEntry.source_type == bindparam("source_type"),
+    LedgerEntry.source_id == bindparam("source_id"), LedgerEntry.person_id == bindparam("person_id"))
+
+
 def _existing(rule_code, source, person_id):
-    return db.session.scalar(select(LedgerEntry).where(
-        LedgerEntry.rule_code == rule_code, LedgerEntry.source_type == source.type,
-        LedgerEntry.source_id == source.id, LedgerEntry.person_id == person_id,
-    ))
+    return db.session.scalar(_EXISTING, {"rule_code": rule_code, "source_type": source.type,
+                                         "source_id": source.id, "person_id": person_id})
 
 
 def _points(rule, score):
@@ -201,23 +235,37 @@ def _points(rule, score):
 
 
 def _within_caps(rule, person_id, when, points):
+    """`points` cut down to what the rule's daily, weekly and monthly caps leave (one query for all)."""
     day = when.astimezone(LOCAL_TZ).date()
-    windows = [
-        (rule.daily_cap, day, day),
-        (rule.weekly_cap, day - timedelta(days=day.weekday()), day - timedelta(days=day.weekday()) + timedelta(6)),
-        (rule.monthly_cap, *_month(day)),
-    ]
-    for cap, start, end in windows:
-        if cap is None:
-            continue
-        used = db.session.scalar(
-            select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-                LedgerEntry.person_id == person_id, LedgerEntry.rule_code == rule.code,
-                LedgerEntry.booked_on >= start, LedgerEntry.booked_on <= end,
-            )
-        )
-        points = min(points, cap - used)
+    monday = day - timedelta(days=day.weekday())
+    windows = [(cap, start, end) for cap, start, end in (
+        (rule.daily_cap, day, day), (rule.weekly_cap, monday, monday + timedelta(days=6)),
+        (rule.monthly_cap, *_month(day))) if cap is not None]
+    if not windows:
+        return points
+    params = {"person_id": person_id, "rule_code": rule.code, "first_day": min(w[1] for w in windows),
+              "last_day": max(w[2] for w in windows)}
+    for n, (_cap, start, end) in enumerate(windows):
+        params.update({f"start_{n}": start, f"end_{n}": end})
+    used = db.session.execute(_points_used(len(windows)), params).one()
+    for (cap, _start, _end), spent in zip(windows, used, strict=True):
+        points = min(points, cap - spent)
     return points
+
+
+_POINTS_USED = {}
+
+
+def _points_used(count):
+    """A person's points under one rule within each of `count` date windows, in one statement."""
+    if count not in _POINTS_USED:
+        booked = LedgerEntry.booked_on
+        _POINTS_USED[count] = select(*[
+            func.coalesce(func.sum(case((booked.between(bindparam(f"start_{n}"), bindparam(f"end_{n}")),
+                                         LedgerEntry.points), else_=0)), 0) for n in range(count)
+        ]).where(LedgerEntry.person_id == bindparam("person_id"), LedgerEntry.rule_code == bindparam("rule_code"),
+                 booked.between(bindparam("first_day"), bindparam("last_day")))
+    return _POINTS_USED[count]
 
 
 def _month(day):
@@ -228,11 +276,15 @@ def _month(day):
 def booking_date(when):
     """The local date an event counts towards, and a note if its period was already closed."""
     day = when.astimezone(LOCAL_TZ).date()
-    last_closed = db.session.scalar(select(func.max(ClosedPeriod.period_end)))
+    last_closed = cache.memo(("last_closed",), _last_closed, "closed_periods")
     if last_closed is None or day > last_closed:
         return day, None
     original = period_containing(PeriodKind.DEKAD, day).label
     return last_closed + timedelta(days=1), f"补记：原属{original}，该周期已结算，计入下一周期"
+
+
+def _last_closed():
+    return db.session.scalar(select(func.max(ClosedPeriod.period_end)))
 
 
 def _book(person, rule, source, points, when, recorded_by=None, reason=None, reverses=None):
@@ -251,6 +303,7 @@ def _book(person, rule, source, points, when, recorded_by=None, reason=None, rev
         if existing is None:
             raise ConflictError("该记录已被冲销过")
         return existing
+    cache.touched("ledger")  # written past the ORM's flush, which would have said so
     _add_to_totals(entry)
     return entry
 

@@ -5,8 +5,11 @@ from flask import g
 from portal.core import cache
 from portal.core.cache import FragmentCache
 from portal.core.permissions import Role
+from portal.credits import services
+from portal.credits.services import Source
 from portal.extensions import db
 from portal.roster import services as roster
+from portal.roster.models import Person
 from tests import factories
 from tests.statements import CountStatements, viewed_twice
 
@@ -96,3 +99,52 @@ def _fields(person, **changes):
     )
     values.update(changes)
     return values
+
+
+def _counter():
+    made = []
+
+    def make():
+        made.append(len(made) + 1)
+        return made[-1]
+
+    return make
+
+
+def test_memo_keeps_a_value_until_its_version_moves(app, world):
+    make = _counter()
+    with app.app_context():
+        assert [cache.memo(("demo",), make, "roster") for _ in range(2)] == [1, 1]
+        assert cache.memo(("other",), make, "roster") == 2  # another key
+    with app.app_context():
+        assert cache.memo(("demo",), make, "roster") == 1  # a later request
+    factories.make_unit("机电三队", world.branch_a)
+    db.session.commit()
+    with app.app_context():
+        assert cache.memo(("demo",), make, "roster") == 3  # the roster moved on
+
+
+def test_memo_keeps_nothing_for_a_request_that_changed_its_version(app, world):
+    make = _counter()
+    member_id = world.people.member.id
+    with app.app_context():
+        db.session.get(Person, member_id).job_type = "采煤机司机"
+        db.session.flush()  # bumps the roster version, uncommitted
+        assert [cache.memo(("demo",), make, "roster") for _ in range(2)] == [1, 2]
+        db.session.rollback()
+    with app.app_context():
+        # The rolled-back request's version number never committed: nothing it made is served.
+        assert [cache.memo(("demo",), make, "roster") for _ in range(2)] == [3, 3]
+
+
+def test_a_flush_adding_to_an_append_only_table_makes_its_version_read_again(app, world):
+    services.ensure_default_rules()
+    db.session.commit()
+    with app.app_context():
+        before = cache.versions("ledger")
+        services.award(db.session.get(Person, world.people.member.id), "session_attend", Source("session", 1))
+        with CountStatements() as seen:
+            after = cache.versions("ledger")
+            assert cache.versions("ledger", "roster")[0] == after[0]
+        assert after[0] > before[0] and seen.count == 1
+        db.session.rollback()
