@@ -9,9 +9,11 @@ never store a late answer, mark twice or credit twice.
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from portal.core.clock import format_local, utcnow
 from portal.core.exceptions import NotFound, ValidationError
@@ -25,26 +27,69 @@ log = logging.getLogger(__name__)
 
 LATE_MESSAGE = "答题时间已到，本次提交的答案未保存；已按截止前保存的答案自动交卷"
 CLOSED_MESSAGE = "本次答题已经交卷，答案不能再修改"
+REPLAYED_MESSAGE = "已经交卷，无需重复提交"
 # Only the first attempt earns credits and counts in results; later ones are practice.
 COUNTED_NUMBER = 1
 
 
 @dataclass
 class SaveResult:
-    """What an autosave or submit did: `saved` is False when the write was refused."""
+    """What an autosave or submit did: `saved` is False when the write was refused.
 
-    attempt: QuizAttempt
+    `invalid` marks an answer refused as malformed (nothing written, the attempt untouched).
+    """
+
+    attempt: QuizAttempt | None
     saved: bool
     message: str = ""
     finished_now: bool = False
     # The attempt as the write left it, read before the commit expires it (an autosave's answer).
     open_after: bool = True
     remaining: int = 0
+    invalid: bool = False
+    score: float | None = None  # of a hand-in just marked
+
+
+# The statements a deadline storm runs for every member of a test (autosave, hand-in, marking), built
+# once as Core statements on the tables: building and ORM-processing them per request cost more than
+# running them. Bound names differ from column names, which Core reserves for SET values.
+_ATTEMPT = QuizAttempt.__table__
+_ITEM = AttemptItem.__table__
+# The attempt's owner and state, and the question answered (NULLs for a position not on the paper).
+_SAVE_TARGET = (
+    select(_ATTEMPT.c.person_id, _ATTEMPT.c.status, _ATTEMPT.c.deadline_at,
+           _ITEM.c.kind, _ITEM.c.options, _ITEM.c.answer)
+    .select_from(_ATTEMPT.outerjoin(_ITEM, and_(_ITEM.c.attempt_id == _ATTEMPT.c.id,
+                                                 _ITEM.c.position == bindparam("pos"))))
+    .where(_ATTEMPT.c.id == bindparam("a_id"))
+)
+_OPEN_BEFORE_DEADLINE = (_ATTEMPT.c.id == bindparam("a_id"), _ATTEMPT.c.status == AttemptStatus.OPEN,
+                         _ATTEMPT.c.deadline_at > bindparam("now"))
+_CLAIM = {
+    "save": update(_ATTEMPT).where(*_OPEN_BEFORE_DEADLINE).values(last_saved_at=bindparam("now")),
+    "submit": update(_ATTEMPT).where(*_OPEN_BEFORE_DEADLINE).values(
+        status=AttemptStatus.SUBMITTED, finished_at=bindparam("now")),
+}
+_STORE_ANSWER = (update(_ITEM).where(_ITEM.c.attempt_id == bindparam("a_id"), _ITEM.c.position == bindparam("pos"))
+                 .values(given=bindparam("answer_given")))
+_MARKING_ROWS = select(_ITEM.c.position, _ITEM.c.kind, _ITEM.c.answer, _ITEM.c.given, _ITEM.c.points).where(
+    _ITEM.c.attempt_id == bindparam("a_id"))
+_STORE_MARK = (update(_ITEM).where(_ITEM.c.attempt_id == bindparam("a_id"), _ITEM.c.position == bindparam("pos"))
+               .values(fraction=bindparam("mark")))
+_STORE_SCORE = update(_ATTEMPT).where(_ATTEMPT.c.id == bindparam("a_id")).values(
+    earned_points=bindparam("earned"), score=bindparam("pct"))
+# A hand-in marks and credits the paper: its test's policy and its person come with it.
+_ATTEMPT_FOR_MARKING = (select(QuizAttempt).options(joinedload(QuizAttempt.quiz), joinedload(QuizAttempt.person))
+                        .where(QuizAttempt.id == bindparam("a_id")))
 
 
 def remaining_seconds(attempt, now=None):
     """Whole seconds left before the deadline (0 once it has passed)."""
-    return max(0, int((attempt.deadline_at - (now or utcnow())).total_seconds()))
+    return _seconds_left(attempt.deadline_at, now or utcnow())
+
+
+def _seconds_left(deadline, now):
+    return max(0, int((deadline - now).total_seconds()))
 
 
 # --- starting -------------------------------------------------------------------------------------
@@ -90,9 +135,15 @@ def start(actor, quiz, rng=None, pools=None):
     return attempt
 
 
-def get_attempt(actor, attempt_id, close=True):
-    """The actor's own attempt (closed first if its deadline has passed); NotFound for anyone else's."""
-    attempt = db.session.get(QuizAttempt, attempt_id)
+def get_attempt(actor, attempt_id, close=True, for_marking=False):
+    """The actor's own attempt (closed first if its deadline has passed); NotFound for anyone else's.
+
+    `for_marking` reads its test and person with it, as a hand-in needs both.
+    """
+    if for_marking:
+        attempt = db.session.execute(_ATTEMPT_FOR_MARKING, {"a_id": attempt_id}).scalar_one_or_none()
+    else:
+        attempt = db.session.get(QuizAttempt, attempt_id)
     if attempt is None or actor.person_id is None or attempt.person_id != actor.person_id:
         raise NotFound("答题记录不存在")
     if close:
@@ -122,14 +173,15 @@ def answers_from_form(attempt, form, positions=None):
     items = _items(attempt, wanted)
     if not wanted <= set(items):
         raise ValidationError("题目不存在")
-    answers = {}
-    for position in sorted(wanted):
-        item = items[position]
-        if item.kind == QuestionKind.FILL:
-            answers[position] = [form.get(field_name(item, b), "") for b in range(1, len(item.answer) + 1)]
-        else:
-            answers[position] = form.getlist(field_name(item))
-    return answers
+    return {position: _raw_answer(form, position, items[position].kind, items[position].answer)
+            for position in sorted(wanted)}
+
+
+def _raw_answer(form, position, kind, key):
+    """What the form sent for the question at `position` (one string per blank of a fill-in)."""
+    if kind == QuestionKind.FILL:
+        return [form.get(f"q{position}_{blank}", "") for blank in range(1, len(key) + 1)]
+    return form.getlist(f"q{position}")
 
 
 def _items(attempt, positions):
@@ -155,33 +207,58 @@ def _normalised(attempt, answers):
         item = items.get(position)
         if item is None:
             raise ValidationError("题目不存在")
-        try:
-            cleaned[position] = marking.normalise(item.kind, raw, options=item.options, blanks=len(item.answer))
-        except ValidationError as error:
-            raise ValidationError(f"第 {position} 题：{error.message}") from None
+        cleaned[position] = _clean(position, item.kind, item.options, item.answer, raw)
     return cleaned
 
 
-def _claim(attempt, now, **values):
+def _clean(position, kind, options, key, raw):
+    try:
+        return marking.normalise(kind, raw, options=options, blanks=len(key))
+    except ValidationError as error:
+        raise ValidationError(f"第 {position} 题：{error.message}") from None
+
+
+def _claim(attempt_id, now, action):
     """The guarded UPDATE: True if the attempt was still open before its deadline (row now locked)."""
-    result = db.session.execute(
-        update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN,
-               QuizAttempt.deadline_at > now)
-        .values(**values).execution_options(synchronize_session=False))
+    result = db.session.connection().execute(_CLAIM[action], {"a_id": attempt_id, "now": now})
     return result.rowcount == 1
+
+
+def autosave(actor, attempt_id, position, form):
+    """Store the answer to one question from quiz.js: one read, the guarded UPDATE, one write.
+
+    When a whole mine hands in at once every member autosaves, so this path reads no ORM objects.
+    NotFound for someone else's attempt; a malformed answer or a position not on the paper comes
+    back `invalid` with nothing written; a save after the deadline or the hand-in is refused.
+    """
+    connection = db.session.connection()
+    row = connection.execute(_SAVE_TARGET, {"a_id": attempt_id, "pos": position or 0}).one_or_none()
+    if row is None or actor.person_id is None or row.person_id != actor.person_id:
+        raise NotFound("答题记录不存在")
+    now = utcnow()
+    try:
+        if row.kind is None:
+            raise ValidationError("题目不存在")
+        given = _clean(position, row.kind, row.options, row.answer, _raw_answer(form, position, row.kind, row.answer))
+    except ValidationError as error:
+        return SaveResult(None, saved=False, message=error.message, invalid=True,
+                          open_after=row.status == AttemptStatus.OPEN,
+                          remaining=_seconds_left(row.deadline_at, now))
+    if not _claim(attempt_id, now, "save"):
+        return _refused(get_attempt(actor, attempt_id, close=False), now)
+    connection.execute(_STORE_ANSWER, {"a_id": attempt_id, "pos": position, "answer_given": given})
+    return SaveResult(None, saved=True, remaining=_seconds_left(row.deadline_at, now))
 
 
 def save(actor, attempt, answers):
     """Store answers ({position: raw}); refused (nothing stored) after the deadline or once handed in."""
     cleaned = _normalised(attempt, answers)  # bad input is refused before anything is written
     now = utcnow()
-    if not _claim(attempt, now, last_saved_at=now):
+    if not _claim(attempt.id, now, "save"):
         return _refused(attempt, now)
-    for position, given in cleaned.items():
-        db.session.execute(
-            update(AttemptItem).where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)
-            .values(given=given).execution_options(synchronize_session=False))
+    if cleaned:
+        db.session.connection().execute(_STORE_ANSWER, [
+            {"a_id": attempt.id, "pos": position, "answer_given": given} for position, given in cleaned.items()])
     # The guarded UPDATE changed only last_saved_at (and found the attempt open): no need to reload it.
     set_committed_value(attempt, "last_saved_at", now)
     for item in _items(attempt, set(cleaned)).values():
@@ -200,18 +277,20 @@ def _refused(attempt, now):
 
 def submit(actor, attempt, answers=None):
     """Hand the paper in (saving `answers` first) and mark it; a replayed submit changes nothing."""
+    if not attempt.is_open:  # a replay: once handed in or closed, an attempt never opens again
+        return SaveResult(attempt, saved=False, message=REPLAYED_MESSAGE, open_after=False)
     if answers:
         result = save(actor, attempt, answers)
         if not result.saved:
             return result
     now = utcnow()
-    if not _claim(attempt, now, status=AttemptStatus.SUBMITTED, finished_at=now):
+    if not _claim(attempt.id, now, "submit"):
         result = _refused(attempt, now)
         if result.message == CLOSED_MESSAGE:
-            result.message = "已经交卷，无需重复提交"
+            result.message = REPLAYED_MESSAGE
         return result
     mark_and_credit(attempt, finished={"status": AttemptStatus.SUBMITTED, "finished_at": now})
-    return SaveResult(attempt, saved=True, finished_now=True, open_after=False)
+    return SaveResult(attempt, saved=True, finished_now=True, open_after=False, score=attempt.score)
 
 
 # --- closing and marking --------------------------------------------------------------------------
@@ -245,16 +324,25 @@ def mark_and_credit(attempt, credit=True, finished=None):
     else:
         for column, value in finished.items():
             set_committed_value(attempt, column, value)
-    items = db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
-                               .execution_options(populate_existing=True)).all()
+    connection = db.session.connection()
     policy = attempt.quiz.partial_policy
-    earned = 0.0
-    for item in items:
-        item.fraction = marking.mark(item.kind, item.answer, item.given or [], partial=policy)
-        earned += item.points * item.fraction
-    attempt.earned_points = round(earned, 2)
-    attempt.score = round(100 * earned / attempt.total_points, 1) if attempt.total_points else 0.0
-    db.session.flush()
+    marks, earned = [], 0.0
+    for row in connection.execute(_MARKING_ROWS, {"a_id": attempt.id}):
+        fraction = marking.mark(row.kind, row.answer, row.given or [], partial=policy)
+        marks.append({"a_id": attempt.id, "pos": row.position, "mark": fraction})
+        earned += row.points * fraction
+    score = round(100 * earned / attempt.total_points, 1) if attempt.total_points else 0.0
+    earned = round(earned, 2)
+    if marks:
+        connection.execute(_STORE_MARK, marks)
+    connection.execute(_STORE_SCORE, {"a_id": attempt.id, "earned": earned, "pct": score})
+    # The rows were written past the ORM: bring the objects this session holds up to date.
+    set_committed_value(attempt, "earned_points", earned)
+    set_committed_value(attempt, "score", score)
+    for mark in marks:
+        item = db.session.identity_map.get(identity_key(AttemptItem, (attempt.id, mark["pos"])))
+        if item is not None:
+            set_committed_value(item, "fraction", mark["mark"])
     if credit and attempt.number == COUNTED_NUMBER:
         credits.award(attempt.person, "weekly_test", credits.Source("quiz_attempt", attempt.id),
                       when=attempt.finished_at, score=attempt.score)

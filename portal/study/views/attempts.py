@@ -90,19 +90,13 @@ def _outcome(action):
 @login_required
 def attempt_answer(attempt_id):
     """Autosave one question (quiz.js): JSON with saved, message and seconds left; no answers in it."""
-    # Not closed on loading: the save itself finds the deadline passed and says so.
-    attempt = attempts.get_attempt(current_user, attempt_id, close=False)
+    # A save after the deadline is refused and closes the attempt: that closing is committed too.
     position = request.form.get("position", type=int)
-    result, message = _outcome(lambda: attempts.save(
-        current_user, attempt, attempts.answers_from_form(attempt, request.form, positions=[position])))
-    saved = result is not None and result.saved
-    status = 200 if saved else (400 if result is None else 409)
-    if result is not None:  # as the write left the attempt (the commit expired the object)
-        closed, remaining = not result.open_after, result.remaining
-    else:
-        closed, remaining = not attempt.is_open, attempts.remaining_seconds(attempt)
-    return jsonify(saved=saved, message=message or "已保存", closed=closed, attempt=attempt_id,
-                   position=position, remaining=remaining), status
+    result = attempts.autosave(current_user, attempt_id, position, request.form)
+    db.session.commit()
+    status = 200 if result.saved else (400 if result.invalid else 409)
+    return jsonify(saved=result.saved, message=result.message or "已保存", closed=not result.open_after,
+                   attempt=attempt_id, position=position, remaining=result.remaining), status
 
 
 @blueprint.route("/attempts/<int:attempt_id>/save", methods=["POST"])
@@ -113,18 +107,19 @@ def attempt_save(attempt_id):
     result, message = _outcome(lambda: attempts.save(
         current_user, attempt, attempts.answers_from_form(attempt, request.form)))
     flash(message or "答案已保存", "success" if result is not None and result.saved else "danger")
-    return redirect(url_for("study.attempt_page", attempt_id=attempt.id))
+    return redirect(url_for("study.attempt_page", attempt_id=attempt_id))
 
 
 @blueprint.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @login_required
 def attempt_submit(attempt_id):
     """交卷: save the form, mark the paper; a replayed submit changes nothing."""
-    attempt = attempts.get_attempt(current_user, attempt_id, close=False)
+    attempt = attempts.get_attempt(current_user, attempt_id, close=False, for_marking=True)
     answers = attempts.answers_from_form(attempt, request.form) if attempt.is_open else None
     result, message = _outcome(lambda: attempts.submit(current_user, attempt, answers))
     if result is not None and result.saved:
-        flash(f"已交卷，得分 {attempt.score:g}", "success")
+        flash(f"已交卷，得分 {result.score:g}", "success")
     else:
         flash(message, "warning" if result is not None else "danger")
-    return redirect(url_for("study.attempt_page", attempt_id=attempt.id))
+    # Not attempt.id: the commit expired the object, and reading it again would cost a query.
+    return redirect(url_for("study.attempt_page", attempt_id=attempt_id))

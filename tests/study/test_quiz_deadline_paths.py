@@ -1,0 +1,137 @@
+"""What a whole mine handing in at once runs: the autosave, hand-in and replay, statement by statement.
+
+At a test's deadline every member autosaves and hands in within a minute. These tests pin the
+number of statements each of those requests runs (a regression here is a slower storm), and the
+refusals the lean autosave must still give.
+"""
+
+from sqlalchemy import func, select
+
+from portal.credits import services as credits
+from portal.credits.models import LedgerEntry
+from portal.extensions import db
+from portal.study.models.quizzes import AttemptItem, AttemptStatus, QuizAttempt
+from portal.study.services.quizzes import RuleSpec
+from tests.conftest import login
+from tests.statements import CountStatements
+from tests.study.quiz_factories import make_bank, make_quiz
+
+RULES = [RuleSpec("single", 3), RuleSpec("true_false", 2)]
+
+
+def _client(app, user):
+    client = app.test_client()
+    assert login(client, user).status_code == 302
+    return client
+
+
+def _started(app, world, user, quiz):
+    """A logged-in client of `user` and their open attempt at `quiz`."""
+    client = _client(app, user)
+    response = client.post(f"/study/quizzes/{quiz.id}/start")
+    assert response.status_code == 302
+    return client, int(response.location.rstrip("/").split("/")[-1])
+
+
+def _items(attempt_id):
+    return db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt_id)
+                              .order_by(AttemptItem.position)).all()
+
+
+def _single(attempt_id):
+    return next(item for item in _items(attempt_id) if item.kind == "single")
+
+
+def _quiz(world):
+    make_bank(world.committee)
+    return make_quiz(world.users.committee, world.committee, [world.branch_a], rules=RULES)
+
+
+def test_an_autosave_is_the_log_in_check_one_read_and_two_updates(app, world):
+    quiz = _quiz(world)
+    client, attempt_id = _started(app, world, world.users.member, quiz)
+    item = _single(attempt_id)
+    with CountStatements() as seen:
+        response = client.post(f"/study/attempts/{attempt_id}/answer",
+                               data={"position": item.position, f"q{item.position}": item.answer[0]})
+    assert response.status_code == 200 and response.get_json()["saved"] is True
+    assert seen.count == 4, seen.statements
+    assert [sql.split()[0] for sql in seen.statements] == ["SELECT", "SELECT", "UPDATE", "UPDATE"]
+    db.session.expire_all()
+    assert db.session.get(AttemptItem, (attempt_id, item.position)).given == item.answer
+
+
+def test_a_position_not_on_the_paper_is_refused_and_writes_nothing(app, world):
+    quiz = _quiz(world)
+    client, attempt_id = _started(app, world, world.users.member, quiz)
+    saved_before = db.session.get(QuizAttempt, attempt_id).last_saved_at
+    for position in ("99", "", "x"):
+        with CountStatements() as seen:
+            response = client.post(f"/study/attempts/{attempt_id}/answer", data={"position": position, "q99": "A"})
+        assert response.status_code == 400
+        body = response.get_json()
+        assert body["saved"] is False and body["message"] == "题目不存在" and body["closed"] is False
+        assert 0 < body["remaining"] <= 60 * 60
+        assert not [sql for sql in seen.statements if sql.startswith("UPDATE")]
+    db.session.expire_all()
+    assert db.session.get(QuizAttempt, attempt_id).last_saved_at == saved_before
+    assert all(item.given in (None, []) for item in _items(attempt_id))
+
+
+def test_someone_elses_attempt_is_not_found_even_for_a_bad_position(app, world):
+    quiz = _quiz(world)
+    _owner, attempt_id = _started(app, world, world.users.member, quiz)
+    other = _client(app, world.users.secretary)
+    for position in ("1", "99"):
+        response = other.post(f"/study/attempts/{attempt_id}/answer", data={"position": position, "q1": "A"})
+        assert response.status_code == 404
+    assert other.post("/study/attempts/999999/answer", data={"position": "1", "q1": "A"}).status_code == 404
+
+
+def _answer_all(client, attempt_id):
+    for item in _items(attempt_id):
+        response = client.post(f"/study/attempts/{attempt_id}/answer",
+                               data={"position": item.position, f"q{item.position}": item.answer[0]})
+        assert response.status_code == 200
+
+
+def test_a_hand_in_marks_credits_and_answers_in_nine_statements(app, world):
+    quiz = _quiz(world)
+    credits.ensure_default_rules()
+    db.session.commit()
+    # A first hand-in reads the credit rule and the last closed period; the ones after it find them kept.
+    first, first_id = _started(app, world, world.users.secretary, quiz)
+    _answer_all(first, first_id)
+    assert first.post(f"/study/attempts/{first_id}/submit").status_code == 302
+    client, attempt_id = _started(app, world, world.users.member, quiz)
+    _answer_all(client, attempt_id)
+    with CountStatements() as seen:
+        response = client.post(f"/study/attempts/{attempt_id}/submit")
+    assert response.status_code == 302 and response.location.endswith(f"/study/attempts/{attempt_id}")
+    # log-in check, attempt with its test and person, guarded UPDATE, items, marks, score, caps,
+    # the ledger INSERT and the running totals
+    assert seen.count == 9, "\n".join(" ".join(s.split())[:100] for s in seen.statements)
+    assert not seen.naming("credit_rule.points") and not seen.naming("closed_period.period_end")
+    db.session.expire_all()
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert attempt.status == AttemptStatus.SUBMITTED and attempt.score == 100.0
+    assert all(item.fraction == 1.0 for item in _items(attempt_id))
+    entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.source_id == attempt_id,
+                                                        LedgerEntry.source_type == "quiz_attempt"))
+    assert entry.points == 10
+    assert "已交卷，得分 100" in client.get(f"/study/attempts/{attempt_id}").get_data(as_text=True)
+
+
+def test_a_replayed_hand_in_reads_and_writes_nothing_more(app, world):
+    quiz = _quiz(world)
+    client, attempt_id = _started(app, world, world.users.member, quiz)
+    _answer_all(client, attempt_id)
+    assert client.post(f"/study/attempts/{attempt_id}/submit").status_code == 302
+    with CountStatements() as seen:
+        response = client.post(f"/study/attempts/{attempt_id}/submit")
+    assert response.status_code == 302
+    assert seen.count == 2, seen.statements  # the log-in check and the attempt
+    assert "已经交卷，无需重复提交" in client.get(f"/study/attempts/{attempt_id}").get_data(as_text=True)
+    credited = db.session.scalar(select(func.count()).select_from(LedgerEntry).where(
+        LedgerEntry.source_type == "quiz_attempt", LedgerEntry.source_id == attempt_id))
+    assert credited == 1
