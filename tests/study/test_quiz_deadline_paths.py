@@ -47,6 +47,11 @@ def _quiz(world):
     return make_quiz(world.users.committee, world.committee, [world.branch_a], rules=RULES)
 
 
+def _joins_writes():
+    """PostgreSQL runs the guarded UPDATE with the answer's (and the marks with the score) as one statement."""
+    return db.engine.dialect.name == "postgresql"
+
+
 def test_an_autosave_is_the_log_in_check_one_read_and_two_updates(app, world):
     quiz = _quiz(world)
     client, attempt_id = _started(app, world, world.users.member, quiz)
@@ -55,8 +60,8 @@ def test_an_autosave_is_the_log_in_check_one_read_and_two_updates(app, world):
         response = client.post(f"/study/attempts/{attempt_id}/answer",
                                data={"position": item.position, f"q{item.position}": item.answer[0]})
     assert response.status_code == 200 and response.get_json()["saved"] is True
-    assert seen.count == 4, seen.statements
-    assert [sql.split()[0] for sql in seen.statements] == ["SELECT", "SELECT", "UPDATE", "UPDATE"]
+    expected = ["SELECT", "SELECT", "WITH"] if _joins_writes() else ["SELECT", "SELECT", "UPDATE", "UPDATE"]
+    assert [sql.split()[0] for sql in seen.statements] == expected, seen.statements
     db.session.expire_all()
     assert db.session.get(AttemptItem, (attempt_id, item.position)).given == item.answer
 
@@ -95,7 +100,7 @@ def _answer_all(client, attempt_id):
         assert response.status_code == 200
 
 
-def test_a_hand_in_marks_credits_and_answers_in_nine_statements(app, world):
+def test_a_hand_in_marks_credits_and_answers_in_nine_statements_or_eight(app, world):
     quiz = _quiz(world)
     credits.ensure_default_rules()
     db.session.commit()
@@ -110,7 +115,7 @@ def test_a_hand_in_marks_credits_and_answers_in_nine_statements(app, world):
     assert response.status_code == 302 and response.location.endswith(f"/study/attempts/{attempt_id}")
     # log-in check, attempt with its test and person, guarded UPDATE, items, marks, score, caps,
     # the ledger INSERT and the running totals
-    assert seen.count == 9, "\n".join(" ".join(s.split())[:100] for s in seen.statements)
+    assert seen.count == (8 if _joins_writes() else 9), "\n".join(" ".join(s.split())[:100] for s in seen.statements)
     assert not seen.naming("credit_rule.points") and not seen.naming("closed_period.period_end")
     db.session.expire_all()
     attempt = db.session.get(QuizAttempt, attempt_id)
