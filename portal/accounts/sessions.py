@@ -5,7 +5,7 @@ import secrets
 from flask import flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from portal.accounts import passwords
 from portal.accounts.models import RoleGrant, User
@@ -13,6 +13,7 @@ from portal.accounts.services import password_expired
 from portal.core import cache
 from portal.core.clock import utcnow
 from portal.extensions import db, login_manager
+from portal.roster.models import Organisation
 
 # Endpoints a user with a pending password change may still reach.
 _ALLOWED_WHILE_CHANGE_PENDING = {"accounts.change_password", "accounts.logout", "static", "bootstrap.static"}
@@ -22,13 +23,25 @@ _ALLOWED_WHILE_CHANGE_PENDING = {"accounts.change_password", "accounts.logout", 
 # It also reads the data versions that key cached page parts (portal.core.cache): a few index look-ups
 # that spare a cached page a round trip of its own. Built on first use, once every model has registered.
 _LOAD_USER = {}
+# Columns no request needs of the logged-in user, read only if a page asks (the account pages):
+# every column read is work on each request.
+_NOT_PER_REQUEST = {
+    User: ("password_hash", "failed_attempts", "locked_until", "last_login_at", "created_at", "updated_at"),
+    RoleGrant: ("created_at", "updated_at"),
+    Organisation: ("created_at", "updated_at"),
+}
+
+
+def _deferred(model):
+    return [defer(getattr(model, name)) for name in _NOT_PER_REQUEST[model]]
 
 
 def _load_user_statement():
     if not _LOAD_USER:
         _LOAD_USER["statement"] = cache.with_versions(
             select(User)
-            .options(joinedload(User.grants).joinedload(RoleGrant.organisation))
+            .options(*_deferred(User), joinedload(User.grants).options(
+                *_deferred(RoleGrant), joinedload(RoleGrant.organisation).options(*_deferred(Organisation))))
             .where(User.id == bindparam("user_id"))
         )
     return _LOAD_USER["statement"]

@@ -62,6 +62,7 @@ def test_an_autosave_is_the_log_in_check_one_read_and_two_updates(app, world):
     assert response.status_code == 200 and response.get_json()["saved"] is True
     expected = ["SELECT", "SELECT", "WITH"] if _joins_writes() else ["SELECT", "SELECT", "UPDATE", "UPDATE"]
     assert [sql.split()[0] for sql in seen.statements] == expected, seen.statements
+    assert not seen.naming("password_hash")  # the log-in check reads only what every request needs
     db.session.expire_all()
     assert db.session.get(AttemptItem, (attempt_id, item.position)).given == item.answer
 
