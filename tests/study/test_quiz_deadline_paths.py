@@ -14,7 +14,7 @@ from portal.study.models.quizzes import AttemptItem, AttemptStatus, QuizAttempt
 from portal.study.services.quizzes import RuleSpec
 from tests.conftest import login
 from tests.statements import CountStatements
-from tests.study.quiz_factories import make_bank, make_quiz
+from tests.study.quiz_factories import make_bank, make_question, make_quiz
 
 RULES = [RuleSpec("single", 3), RuleSpec("true_false", 2)]
 
@@ -60,7 +60,8 @@ def test_an_autosave_is_the_log_in_check_one_read_and_two_updates(app, world):
         response = client.post(f"/study/attempts/{attempt_id}/answer",
                                data={"position": item.position, f"q{item.position}": item.answer[0]})
     assert response.status_code == 200 and response.get_json()["saved"] is True
-    expected = ["SELECT", "SELECT", "WITH"] if _joins_writes() else ["SELECT", "SELECT", "UPDATE", "UPDATE"]
+    # PostgreSQL: the log-in check, then claim, answer and question in one statement
+    expected = ["SELECT", "WITH"] if _joins_writes() else ["SELECT", "SELECT", "UPDATE", "UPDATE"]
     assert [sql.split()[0] for sql in seen.statements] == expected, seen.statements
     assert not seen.naming("password_hash")  # the log-in check reads only what every request needs
     db.session.expire_all()
@@ -141,3 +142,34 @@ def test_a_replayed_hand_in_reads_and_writes_nothing_more(app, world):
     credited = db.session.scalar(select(func.count()).select_from(LedgerEntry).where(
         LedgerEntry.source_type == "quiz_attempt", LedgerEntry.source_id == attempt_id))
     assert credited == 1
+
+
+def test_a_fill_in_autosave_stores_its_blanks_as_checked(app, world):
+    blanks = make_question(world.committee, "fill", answer=[["安全第一"], ["预防为主"]])
+    make_bank(world.committee)
+    quiz = make_quiz(world.users.committee, world.committee, [world.branch_a], rules=[], picks=[blanks.id])
+    client, attempt_id = _started(app, world, world.users.member, quiz)
+    item = _items(attempt_id)[0]
+    response = client.post(f"/study/attempts/{attempt_id}/answer", data={
+        "position": item.position, f"q{item.position}_1": "  安全第一 ", f"q{item.position}_2": "预防为主"})
+    assert response.status_code == 200 and response.get_json()["saved"] is True
+    db.session.expire_all()
+    assert db.session.get(AttemptItem, (attempt_id, item.position)).given == ["安全第一", "预防为主"]
+
+
+def test_a_bad_answer_leaves_the_attempt_as_it_was(app, world):
+    quiz = _quiz(world)
+    client, attempt_id = _started(app, world, world.users.member, quiz)
+    item = next(i for i in _items(attempt_id) if i.kind == "true_false")
+    good = client.post(f"/study/attempts/{attempt_id}/answer",
+                       data={"position": item.position, f"q{item.position}": "对"})
+    assert good.get_json()["saved"] is True
+    db.session.expire_all()
+    saved_at = db.session.get(QuizAttempt, attempt_id).last_saved_at
+    bad = client.post(f"/study/attempts/{attempt_id}/answer",
+                      data={"position": item.position, f"q{item.position}": "也许"})
+    assert bad.status_code == 400 and bad.get_json()["saved"] is False
+    assert bad.get_json()["closed"] is False and bad.get_json()["remaining"] > 0
+    db.session.expire_all()
+    assert db.session.get(AttemptItem, (attempt_id, item.position)).given == ["T"]
+    assert db.session.get(QuizAttempt, attempt_id).last_saved_at == saved_at

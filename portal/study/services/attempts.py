@@ -9,7 +9,7 @@ never store a late answer, mark twice or credit twice.
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Float, Integer, and_, bindparam, column, func, select, update
+from sqlalchemy import Float, Integer, and_, bindparam, column, func, select, true, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -20,8 +20,9 @@ from portal.core.clock import format_local, utcnow
 from portal.core.exceptions import NotFound, ValidationError
 from portal.credits import services as credits
 from portal.extensions import db
+from portal.roster.models import Person
 from portal.study.models.questions import QuestionKind
-from portal.study.models.quizzes import AttemptItem, AttemptStatus, QuizAttempt
+from portal.study.models.quizzes import AttemptItem, AttemptStatus, Quiz, QuizAttempt
 from portal.study.services import marking, quizzes
 
 log = logging.getLogger(__name__)
@@ -81,18 +82,30 @@ _STORE_SCORE = update(_ATTEMPT).where(_ATTEMPT.c.id == bindparam("a_id")).values
     earned_points=bindparam("earned"), score=bindparam("pct"))
 # PostgreSQL runs each pair of writes below as one statement (a data-modifying WITH), a round trip
 # less per autosave and per marking; SQLite, which has no such WITH, runs them one after the other.
-_CLAIM_AND_STORE = (update(_ITEM).where(_ITEM.c.attempt_id == _CLAIM["save"].returning(_ATTEMPT.c.id)
-                                        .cte("claimed").c.id, _ITEM.c.position == bindparam("pos"))
-                    .values(given=bindparam("answer_given")))
+# An autosave's also returns the question, so it needs no read first (see _autosave_checked_after).
+_CLAIMED = (_CLAIM["save"].where(_ATTEMPT.c.person_id == bindparam("owner"))
+            .values(updated_at=bindparam("now"))  # column defaults are not applied inside a SELECT's WITH
+            .returning(_ATTEMPT.c.id, _ATTEMPT.c.deadline_at).cte("claimed"))
+_STORED = (update(_ITEM).where(_ITEM.c.attempt_id == _CLAIMED.c.id, _ITEM.c.position == bindparam("pos"))
+           .values(given=bindparam("answer_given")).returning(_ITEM.c.kind, _ITEM.c.options, _ITEM.c.answer)
+           .cte("stored"))
+# No row: not claimed. A row without a kind: claimed, but no such question on the paper.
+_SAVE_AND_RETURN = select(_CLAIMED.c.deadline_at, _STORED.c.kind, _STORED.c.options, _STORED.c.answer).select_from(
+    _CLAIMED.outerjoin(_STORED, true()))
 _MARKS = (func.unnest(bindparam("positions", type_=postgresql.ARRAY(Integer)),
                       bindparam("fractions", type_=postgresql.ARRAY(Float)))
           .table_valued(column("pos", Integer), column("mark", Float)).render_derived(name="marks"))
 _STORE_MARKS_AND_SCORE = (update(_ITEM).where(_ITEM.c.attempt_id == _STORE_SCORE.returning(_ATTEMPT.c.id)
                                               .cte("scored").c.id, _ITEM.c.position == _MARKS.c.pos)
                           .values(fraction=_MARKS.c.mark))
-# A hand-in marks and credits the paper: its test's policy and its person come with it.
-_ATTEMPT_FOR_MARKING = (select(QuizAttempt).options(joinedload(QuizAttempt.quiz), joinedload(QuizAttempt.person))
-                        .where(QuizAttempt.id == bindparam("a_id")))
+# A hand-in marks and credits the paper: its test's policy and what crediting needs of its person
+# come with it (other columns load if something asks).
+_ATTEMPT_FOR_MARKING = (
+    select(QuizAttempt)
+    .options(joinedload(QuizAttempt.quiz).load_only(Quiz.partial_policy),
+             joinedload(QuizAttempt.person).load_only(Person.political_status, Person.branch_id))
+    .where(QuizAttempt.id == bindparam("a_id"))
+)
 
 
 def remaining_seconds(attempt, now=None):
@@ -237,14 +250,25 @@ def _claim(attempt_id, now, action):
 
 
 def autosave(actor, attempt_id, position, form):
-    """Store the answer to one question from quiz.js: one read, the guarded UPDATE, one write.
+    """Store the answer to one question from quiz.js, in as few statements as the database allows.
 
     When a whole mine hands in at once every member autosaves, so this path reads no ORM objects.
     NotFound for someone else's attempt; a malformed answer or a position not on the paper comes
     back `invalid` with nothing written; a save after the deadline or the hand-in is refused.
     """
+    if position is None:
+        attempt = get_attempt(actor, attempt_id, close=False)  # NotFound comes first
+        return SaveResult(None, saved=False, message="题目不存在", invalid=True, open_after=attempt.is_open,
+                          remaining=remaining_seconds(attempt))
+    if db.session.connection().dialect.name == "postgresql":
+        return _autosave_checked_after(actor, attempt_id, position, form)
+    return _autosave_checked_first(actor, attempt_id, position, form)
+
+
+def _autosave_checked_first(actor, attempt_id, position, form):
+    """Read the question, check the answer, then the guarded UPDATE and the answer's UPDATE."""
     connection = db.session.connection()
-    row = connection.execute(_SAVE_TARGET, {"a_id": attempt_id, "pos": position or 0}).one_or_none()
+    row = connection.execute(_SAVE_TARGET, {"a_id": attempt_id, "pos": position}).one_or_none()
     if row is None or actor.person_id is None or row.person_id != actor.person_id:
         raise NotFound("答题记录不存在")
     now = utcnow()
@@ -254,15 +278,37 @@ def autosave(actor, attempt_id, position, form):
         given = _clean(position, row.kind, row.options, row.answer, _raw_answer(form, position, row.kind, row.answer))
     except ValidationError as error:
         return SaveResult(None, saved=False, message=error.message, invalid=True,
-                          open_after=row.status == AttemptStatus.OPEN,
-                          remaining=_seconds_left(row.deadline_at, now))
+                          open_after=row.status == AttemptStatus.OPEN, remaining=_seconds_left(row.deadline_at, now))
     params = {"a_id": attempt_id, "now": now, "pos": position, "answer_given": given}
-    if connection.dialect.name == "postgresql":
-        stored = connection.execute(_CLAIM_AND_STORE, params).rowcount == 1  # the question is on the paper
-    else:
-        stored = _claim(attempt_id, now, "save") and connection.execute(_STORE_ANSWER, params).rowcount == 1
-    if not stored:
+    if not (_claim(attempt_id, now, "save") and connection.execute(_STORE_ANSWER, params).rowcount == 1):
         return _refused(get_attempt(actor, attempt_id, close=False), now)
+    return SaveResult(None, saved=True, remaining=_seconds_left(row.deadline_at, now))
+
+
+def _autosave_checked_after(actor, attempt_id, position, form):
+    """PostgreSQL: one statement claims the attempt, stores the answer as sent, returns the question.
+
+    A bad answer is then rolled back, and one the checks rewrite (a fill-in's blanks) stored again.
+    """
+    connection = db.session.connection()
+    now = utcnow()
+    sent = form.getlist(f"q{position}")  # a choice or true/false answer as the paper posts it
+    row = connection.execute(_SAVE_AND_RETURN, {
+        "a_id": attempt_id, "owner": actor.person_id, "now": now, "pos": position, "answer_given": sent,
+    }).one_or_none()
+    if row is None:  # not the actor's, handed in, or past its deadline
+        db.session.rollback()
+        return _refused(get_attempt(actor, attempt_id, close=False), now)
+    try:
+        if row.kind is None:
+            raise ValidationError("题目不存在")
+        given = _clean(position, row.kind, row.options, row.answer, _raw_answer(form, position, row.kind, row.answer))
+    except ValidationError as error:
+        db.session.rollback()  # the claim and the answer as sent
+        return SaveResult(None, saved=False, message=error.message, invalid=True,
+                          remaining=_seconds_left(row.deadline_at, now))
+    if given != sent:
+        connection.execute(_STORE_ANSWER, {"a_id": attempt_id, "pos": position, "answer_given": given})
     return SaveResult(None, saved=True, remaining=_seconds_left(row.deadline_at, now))
 
 

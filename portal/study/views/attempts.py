@@ -91,6 +91,7 @@ def _outcome(action):
 def attempt_answer(attempt_id):
     """Autosave one question (quiz.js): JSON with saved, message and seconds left; no answers in it."""
     # A save after the deadline is refused and closes the attempt: that closing is committed too.
+    # A refused answer has written nothing (or the service rolled it back).
     position = request.form.get("position", type=int)
     result = attempts.autosave(current_user, attempt_id, position, request.form)
     db.session.commit()
