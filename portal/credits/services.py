@@ -208,7 +208,8 @@ def award(person, rule_code, source, when=None, score=None, recorded_by=None):
     if rule.statuses and person.political_status not in rule.statuses:
         return _existing(rule_code, source, person.id)  # credited before the rule changed, or None
     points = _points(rule, score)
-    points = _within_caps(rule, person.id, when, points)
+    if points > 0:  # a score of 0 earns nothing whatever the caps say
+        points = _within_caps(rule, person.id, when, points)
     if points <= 0:
         # The cap is used up, perhaps by this very source, credited before: then that entry stands.
         return _existing(rule_code, source, person.id)

@@ -173,3 +173,17 @@ def test_a_bad_answer_leaves_the_attempt_as_it_was(app, world):
     db.session.expire_all()
     assert db.session.get(AttemptItem, (attempt_id, item.position)).given == ["T"]
     assert db.session.get(QuizAttempt, attempt_id).last_saved_at == saved_at
+
+
+def test_a_hand_in_that_scores_nothing_skips_the_caps(app, world):
+    quiz = _quiz(world)
+    credits.ensure_default_rules()
+    db.session.commit()
+    client, attempt_id = _started(app, world, world.users.member, quiz)
+    with CountStatements() as seen:
+        assert client.post(f"/study/attempts/{attempt_id}/submit").status_code == 302
+    assert not seen.naming("sum(CASE")  # nothing to cap: only the look-up for an earlier credit
+    assert seen.naming("ledger_entry.source_id")
+    db.session.expire_all()
+    assert db.session.get(QuizAttempt, attempt_id).score == 0
+    assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 0
