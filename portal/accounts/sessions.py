@@ -2,8 +2,8 @@
 
 import secrets
 
-from flask import flash, redirect, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import current_app, flash, has_request_context, redirect, request, session, url_for
+from flask_login import UserMixin, current_user, login_user, logout_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer, joinedload
 
@@ -44,7 +44,66 @@ def _load_user_statement():
                 *_deferred(RoleGrant), joinedload(RoleGrant.organisation).options(*_deferred(Organisation))))
             .where(User.id == bindparam("user_id"))
         )
+        _LOAD_USER["identity"] = cache.with_versions(
+            select(*[getattr(User, name) for name in SessionUser.COLUMNS]).where(User.id == bindparam("user_id")))
     return _LOAD_USER["statement"]
+
+
+class SessionUser(UserMixin):
+    """The logged-in account as an identity_only view sees it: a few columns, no ORM objects.
+
+    Anything else (grants, person, has_permission ...) comes from the full account, read on first
+    use, so code that needs more still works, for one more statement.
+    """
+
+    COLUMNS = ("id", "person_id", "display_name", "session_version", "active", "must_change_password",
+               "password_changed_at")
+
+    def __init__(self, row):
+        for name in self.COLUMNS:
+            setattr(self, name, getattr(row, name))
+
+    @property
+    def is_active(self):
+        """As User.is_active."""
+        return self.active
+
+    def get_id(self):
+        """As User.get_id: id and session version."""
+        return f"{self.id}:{self.session_version}"
+
+    def __getattr__(self, name):
+        # Only called for what __init__ did not set: load the account with its grants, once.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        full = self.__dict__.get("_full")
+        if full is None:
+            full = self.__dict__["_full"] = _load_account(self.id)
+        return getattr(full, name)
+
+
+def _load_account(user_id):
+    """The User with its grants (None if there is none), with the data versions read alongside."""
+    row = db.session.execute(_load_user_statement(), {"user_id": user_id}).unique().one_or_none()
+    if row is None:
+        return None
+    cache.remember_versions(row)
+    return row[0]
+
+
+def load_identity(user_id):
+    """SessionUser of account `user_id` (None if there is none), with the data versions read alongside."""
+    _load_user_statement()
+    row = db.session.execute(_LOAD_USER["identity"], {"user_id": user_id}).one_or_none()
+    if row is None:
+        return None
+    cache.remember_versions(row)
+    return SessionUser(row)
+
+
+def _identity_only():
+    view = current_app.view_functions.get(request.endpoint) if has_request_context() else None
+    return getattr(view, "identity_only", False)
 
 
 def init_sessions(app):
@@ -59,11 +118,9 @@ def init_sessions(app):
         user_id, _, version = token.partition(":")
         if not user_id.isdigit():
             return None
-        row = db.session.execute(_load_user_statement(), {"user_id": int(user_id)}).unique().one_or_none()
-        if row is None:
+        user = load_identity(int(user_id)) if _identity_only() else _load_account(int(user_id))
+        if user is None:
             return None
-        user = row[0]
-        cache.remember_versions(row)
         # A bumped version (log-out elsewhere, password change, disabled) ends this session.
         if not user.active or str(user.session_version) != version:
             return None

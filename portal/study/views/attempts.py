@@ -10,7 +10,7 @@ from flask_login import current_user
 from portal.core.clock import utcnow
 from portal.core.exceptions import PortalError, ValidationError
 from portal.core.forms import FAILED, commit_or_show
-from portal.core.permissions import login_required
+from portal.core.permissions import identity_only, login_required
 from portal.extensions import db
 from portal.study.services import attempts, quiz_results, quizzes
 from portal.study.views import blueprint
@@ -88,6 +88,7 @@ def _outcome(action):
 
 @blueprint.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
 @login_required
+@identity_only
 def attempt_answer(attempt_id):
     """Autosave one question (quiz.js): JSON with saved, message and seconds left; no answers in it."""
     # A save after the deadline is refused and closes the attempt: that closing is committed too.
@@ -113,6 +114,7 @@ def attempt_save(attempt_id):
 
 @blueprint.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @login_required
+@identity_only
 def attempt_submit(attempt_id):
     """交卷: save the form, mark the paper; a replayed submit changes nothing."""
     attempt = attempts.get_attempt(current_user, attempt_id, close=False, for_marking=True)
