@@ -10,6 +10,7 @@ class CountStatements:
 
     def __enter__(self):
         self.statements = []
+        self.parameters = []
         event.listen(db.engine, "before_cursor_execute", self._seen)
         return self
 
@@ -25,8 +26,14 @@ class CountStatements:
         """The statements whose SQL contains `text` (e.g. a column: "credit_rule.points")."""
         return [sql for sql in self.statements if text in sql]
 
-    def _seen(self, _conn, _cursor, statement, *args):
+    def parameter_sets(self, text):
+        """How many parameter sets the statements containing `text` ran with (an executemany has several)."""
+        return sum(len(params) if many else 1 for sql, (params, many) in zip(self.statements, self.parameters,
+                                                                             strict=True) if text in sql)
+
+    def _seen(self, _conn, _cursor, statement, parameters, _context, executemany):
         self.statements.append(statement)
+        self.parameters.append((parameters, executemany))
 
 
 def viewed_twice(client, url):

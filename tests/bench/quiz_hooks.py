@@ -7,8 +7,10 @@
   checks would take minutes and trip the log-in throttle.
 - before_run: a fresh test, assigned to every branch, and an open attempt for each of the 1,500
   members drawn through the portal's own services (attempts.start), so every run has 1,500
-  papers to save and hand in. The members file lists "attempt id, Cookie header, CSRF token".
-- wrk/quiz_storm.lua: in waves of members, autosave question 1 (B), question 2 (C), then 交卷;
+  papers to save and hand in. The members file lists "attempt id, Cookie header, CSRF token,
+  number of questions".
+- wrk/quiz_storm.lua: in waves of members, autosave question 1 (B), question 2 (C), then 交卷,
+  which posts the whole paper as the browser does (every question shown, the two answers ticked);
   it acknowledges a save only on a 200 whose JSON says saved, and a submit on the 302 back to
   the attempt page.
 - count_after: every acknowledged save is stored with its value and every acknowledged submit
@@ -145,7 +147,7 @@ def storm_before_run(bench):
     for index, person_id in enumerate(_state["people"], start=1):
         attempt = attempts.start(SimpleNamespace(person=people[person_id]), quiz, pools=pools)
         cookie, token = _state["sessions"][_state["users"][person_id]]
-        lines.append(f"{attempt.id}\t{cookie}\t{token}")
+        lines.append(f"{attempt.id}\t{cookie}\t{token}\t{len(attempt.items)}")
         if index % 250 == 0:
             db.session.commit()
     db.session.commit()

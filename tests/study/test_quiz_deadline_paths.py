@@ -187,3 +187,45 @@ def test_a_hand_in_that_scores_nothing_skips_the_caps(app, world):
     db.session.expire_all()
     assert db.session.get(QuizAttempt, attempt_id).score == 0
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 0
+
+
+def _whole_form(attempt_id, answers):
+    """What 交卷 posts: every question shown, and the answers ticked ({position: letter})."""
+    data = {"shown": [str(item.position) for item in _items(attempt_id)]}
+    data.update({f"q{position}": letter for position, letter in answers.items()})
+    return data
+
+
+def test_the_whole_form_at_hand_in_stores_only_what_autosave_had_not(app, world):
+    quiz = _quiz(world)
+    credits.ensure_default_rules()
+    db.session.commit()
+    client, attempt_id = _started(app, world, world.users.member, quiz)
+    _answer_all(client, attempt_id)
+    singles = [item for item in _items(attempt_id) if item.kind == "single"]
+    form = {item.position: item.answer[0] for item in _items(attempt_id)}
+    changed = singles[0]
+    form[changed.position] = next(letter for letter in "ABCD" if letter not in changed.answer)
+    with CountStatements() as seen:
+        response = client.post(f"/study/attempts/{attempt_id}/submit", data=_whole_form(attempt_id, form))
+    assert response.status_code == 302
+    assert seen.parameter_sets("SET given") == 1  # only the answer changed since its autosave
+    db.session.expire_all()
+    items = {item.position: item for item in _items(attempt_id)}
+    assert items[changed.position].given == [form[changed.position]] and items[changed.position].fraction == 0
+    assert all(item.fraction == 1.0 for position, item in items.items() if position != changed.position)
+    assert db.session.get(QuizAttempt, attempt_id).status == AttemptStatus.SUBMITTED
+
+
+def test_a_bad_answer_in_the_whole_form_refuses_the_hand_in(app, world):
+    quiz = _quiz(world)
+    client, attempt_id = _started(app, world, world.users.member, quiz)
+    item = next(i for i in _items(attempt_id) if i.kind == "true_false")
+    response = client.post(f"/study/attempts/{attempt_id}/submit",
+                           data=_whole_form(attempt_id, {item.position: "也许"}))
+    assert response.status_code == 302
+    db.session.expire_all()
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert attempt.status == AttemptStatus.OPEN and attempt.finished_at is None
+    assert all(i.given is None for i in _items(attempt_id))
+    assert "判断题" in client.get(f"/study/attempts/{attempt_id}").get_data(as_text=True)

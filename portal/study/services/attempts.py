@@ -74,6 +74,8 @@ _CLAIM = {
 }
 _STORE_ANSWER = (update(_ITEM).where(_ITEM.c.attempt_id == bindparam("a_id"), _ITEM.c.position == bindparam("pos"))
                  .values(given=bindparam("answer_given")))
+_PAPER = select(_ITEM.c.position, _ITEM.c.kind, _ITEM.c.options, _ITEM.c.answer).where(
+    _ITEM.c.attempt_id == bindparam("a_id"))
 _MARKING_ROWS = select(_ITEM.c.position, _ITEM.c.kind, _ITEM.c.answer, _ITEM.c.given, _ITEM.c.points).where(
     _ITEM.c.attempt_id == bindparam("a_id"))
 _STORE_MARK = (update(_ITEM).where(_ITEM.c.attempt_id == bindparam("a_id"), _ITEM.c.position == bindparam("pos"))
@@ -190,9 +192,7 @@ def answers_from_form(attempt, form, positions=None):
     counts as unanswered (unticked boxes send nothing), while a post that shows no question (a
     bare 交卷, a replay) changes no saved answer.
     """
-    if positions is None:
-        positions = [int(p) for p in form.getlist("shown") if p.isdigit()]
-    wanted = set(positions)
+    wanted = set(_shown(form) if positions is None else positions)
     if not wanted:
         return {}
     items = _items(attempt, wanted)
@@ -200,6 +200,27 @@ def answers_from_form(attempt, form, positions=None):
         raise ValidationError("题目不存在")
     return {position: _raw_answer(form, position, items[position].kind, items[position].answer)
             for position in sorted(wanted)}
+
+
+def checked_answers(attempt, form):
+    """{position: checked answer} for every question the form shows, checked against the paper.
+
+    One read of the paper's questions (no ORM objects: a whole mine hands in at once); a question
+    not on the paper or a bad answer raises ValidationError before anything is written.
+    """
+    wanted = _shown(form)
+    if not wanted:
+        return {}
+    paper = {row.position: row for row in db.session.connection().execute(_PAPER, {"a_id": attempt.id})}
+    if not wanted <= set(paper):
+        raise ValidationError("题目不存在")
+    return {position: _clean(position, paper[position].kind, paper[position].options, paper[position].answer,
+                             _raw_answer(form, position, paper[position].kind, paper[position].answer))
+            for position in sorted(wanted)}
+
+
+def _shown(form):
+    return {int(p) for p in form.getlist("shown") if p.isdigit()}
 
 
 def _raw_answer(form, position, kind, key):
@@ -337,21 +358,22 @@ def _refused(attempt, now):
     return SaveResult(attempt, saved=False, message=CLOSED_MESSAGE, open_after=False)
 
 
-def submit(actor, attempt, answers=None):
-    """Hand the paper in (saving `answers` first) and mark it; a replayed submit changes nothing."""
+def submit(actor, attempt, answers=None, form=None):
+    """Hand the paper in with `answers` ({position: raw}) or a posted `form`'s, and mark it.
+
+    The answers are checked before anything is written, then stored by the marking itself, only
+    where they differ from what autosave kept. A replayed submit changes nothing.
+    """
     if not attempt.is_open:  # a replay: once handed in or closed, an attempt never opens again
         return SaveResult(attempt, saved=False, message=REPLAYED_MESSAGE, open_after=False)
-    if answers:
-        result = save(actor, attempt, answers)
-        if not result.saved:
-            return result
+    cleaned = checked_answers(attempt, form) if form is not None else _normalised(attempt, answers or {})
     now = utcnow()
     if not _claim(attempt.id, now, "submit"):
         result = _refused(attempt, now)
         if result.message == CLOSED_MESSAGE:
             result.message = REPLAYED_MESSAGE
         return result
-    mark_and_credit(attempt, finished={"status": AttemptStatus.SUBMITTED, "finished_at": now})
+    mark_and_credit(attempt, finished={"status": AttemptStatus.SUBMITTED, "finished_at": now}, answers=cleaned)
     return SaveResult(attempt, saved=True, finished_now=True, open_after=False, score=attempt.score)
 
 
@@ -375,12 +397,14 @@ def close_if_expired(attempt, now=None):
     return True
 
 
-def mark_and_credit(attempt, credit=True, finished=None):
+def mark_and_credit(attempt, credit=True, finished=None, answers=None):
     """Mark every item with the test's policy, score out of 100 and credit the counted attempt once.
 
     Called once per attempt, by whoever won the guarded UPDATE that finished it; `finished` is
-    what that UPDATE wrote ({column: value}), or None to read the attempt again.
+    what that UPDATE wrote ({column: value}), or None to read the attempt again. `answers`
+    ({position: checked answer}, from the hand-in's form) replace the stored ones first.
     """
+    answers = answers or {}
     if finished is None:
         db.session.refresh(attempt)
     else:
@@ -389,10 +413,16 @@ def mark_and_credit(attempt, credit=True, finished=None):
     connection = db.session.connection()
     policy = attempt.quiz.partial_policy
     marks, earned = [], 0.0
+    changed = []
     for row in connection.execute(_MARKING_ROWS, {"a_id": attempt.id}):
-        fraction = marking.mark(row.kind, row.answer, row.given or [], partial=policy)
+        given = answers.get(row.position, row.given) or []
+        if given != (row.given or []):  # unanswered is [] on a form and NULL before any save
+            changed.append({"a_id": attempt.id, "pos": row.position, "answer_given": given})
+        fraction = marking.mark(row.kind, row.answer, given, partial=policy)
         marks.append({"a_id": attempt.id, "pos": row.position, "mark": fraction})
         earned += row.points * fraction
+    if changed:
+        connection.execute(_STORE_ANSWER, changed)
     score = round(100 * earned / attempt.total_points, 1) if attempt.total_points else 0.0
     earned = round(earned, 2)
     scored = {"a_id": attempt.id, "earned": earned, "pct": score}
@@ -410,6 +440,10 @@ def mark_and_credit(attempt, credit=True, finished=None):
         item = db.session.identity_map.get(identity_key(AttemptItem, (attempt.id, mark["pos"])))
         if item is not None:
             set_committed_value(item, "fraction", mark["mark"])
+    for answer in changed:
+        item = db.session.identity_map.get(identity_key(AttemptItem, (attempt.id, answer["pos"])))
+        if item is not None:
+            set_committed_value(item, "given", answer["answer_given"])
     if credit and attempt.number == COUNTED_NUMBER:
         credits.award(attempt.person, "weekly_test", credits.Source("quiz_attempt", attempt.id),
                       when=attempt.finished_at, score=attempt.score)

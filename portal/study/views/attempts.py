@@ -118,8 +118,7 @@ def attempt_save(attempt_id):
 def attempt_submit(attempt_id):
     """交卷: save the form, mark the paper; a replayed submit changes nothing."""
     attempt = attempts.get_attempt(current_user, attempt_id, close=False, for_marking=True)
-    answers = attempts.answers_from_form(attempt, request.form) if attempt.is_open else None
-    result, message = _outcome(lambda: attempts.submit(current_user, attempt, answers))
+    result, message = _outcome(lambda: attempts.submit(current_user, attempt, form=request.form))
     if result is not None and result.saved:
         flash(f"已交卷，得分 {result.score:g}", "success")
     else:

@@ -3,13 +3,14 @@
 -- every request belongs to one member, so the requests are built here.
 --
 -- Arguments (after `--`), each key=value, as run.py passes them:
---   body=members=F&threads=N  F: lines "attempt id<TAB>Cookie header<TAB>CSRF token" (from the setup
---                              hooks); N: wrk threads (members are dealt out by line number)
+--   body=members=F&threads=N  F: lines "attempt id<TAB>Cookie header<TAB>CSRF token<TAB>questions"
+--                              (from the setup hooks); N: wrk threads (members dealt out by line number)
 --   tag, ack_file, out_file   as in bench.lua; path, method and expect are ignored: an autosave
 --                              expects 200 with "saved":true, a submit the 302 back to its attempt
 --
 -- Each thread takes its members in waves of WAVE: question 1 for the wave, question 2 for the
--- wave, then 交卷 for the wave, so one member's requests are never in flight at the same time.
+-- wave, then 交卷 for the wave (the whole paper, as the page's form posts it), so one member's
+-- requests are never in flight at the same time.
 -- Once every member of the thread has handed in, it replays submits (which must change nothing).
 -- Acknowledged: "save:<attempt>:<position>" and "submit:<attempt>", for count_after.
 --
@@ -80,9 +81,10 @@ function init(args)
   for line in io.lines(file) do
     line_no = line_no + 1
     if (line_no - 1) % count == thread_no - 1 then
-      local attempt, cookie, csrf = line:match("^(%d+)\t([^\t]+)\t(.+)$")
+      local attempt, cookie, csrf, size = line:match("^(%d+)\t([^\t]+)\t([^\t]+)\t(%d+)$")
       if attempt then
-        local member = { attempt = attempt, cookie = cookie, csrf = csrf, token = urlencode(csrf) }
+        local member = { attempt = attempt, cookie = cookie, csrf = csrf, token = urlencode(csrf),
+                         size = tonumber(size) }
         table.insert(members, member)
         by_attempt[attempt] = member
         cookie_name = cookie_name or cookie:match("^([^=]+)=")
@@ -121,7 +123,11 @@ local function build(member, step)
     local body = "csrf_token=" .. member.token .. "&position=" .. step .. "&q" .. step .. "=" .. ANSWERS[step]
     return wrk.format("POST", "/study/attempts/" .. member.attempt .. "/answer", headers, body)
   end
-  return wrk.format("POST", "/study/attempts/" .. member.attempt .. "/submit", headers, "csrf_token=" .. member.token)
+  -- 交卷 posts the whole paper, as the browser does: every question shown, the answers ticked.
+  local form = { "csrf_token=" .. member.token }
+  for position = 1, member.size do form[#form + 1] = "shown=" .. position end
+  for position, letter in ipairs(ANSWERS) do form[#form + 1] = "q" .. position .. "=" .. letter end
+  return wrk.format("POST", "/study/attempts/" .. member.attempt .. "/submit", headers, table.concat(form, "&"))
 end
 
 -- Before the run, wrk builds one request on its first thread only to check that it parses
