@@ -8,6 +8,7 @@ never store a late answer, mark twice or credit twice.
 
 import logging
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from sqlalchemy import Float, Integer, and_, bindparam, column, func, select, true, update
 from sqlalchemy.dialects import postgresql
@@ -100,6 +101,18 @@ _MARKS = (func.unnest(bindparam("positions", type_=postgresql.ARRAY(Integer)),
 _STORE_MARKS_AND_SCORE = (update(_ITEM).where(_ITEM.c.attempt_id == _STORE_SCORE.returning(_ATTEMPT.c.id)
                                               .cte("scored").c.id, _ITEM.c.position == _MARKS.c.pos)
                           .values(fraction=_MARKS.c.mark))
+# PostgreSQL: 交卷's guarded UPDATE returns what marking and crediting need, with the test's policy
+# and the person's status and branch (UPDATE ... FROM), so the attempt is not read first.
+_QUIZ = Quiz.__table__
+_PERSON = Person.__table__
+_HAND_IN = (
+    update(_ATTEMPT)
+    .where(*_OPEN_BEFORE_DEADLINE, _ATTEMPT.c.person_id == bindparam("owner"),
+           _QUIZ.c.id == _ATTEMPT.c.quiz_id, _PERSON.c.id == _ATTEMPT.c.person_id)
+    .values(status=AttemptStatus.SUBMITTED, finished_at=bindparam("now"))
+    .returning(_ATTEMPT.c.total_points, _ATTEMPT.c.number, _QUIZ.c.partial_policy,
+               _PERSON.c.political_status, _PERSON.c.branch_id)
+)
 # A hand-in marks and credits the paper: its test's policy and what crediting needs of its person
 # come with it (other columns load if something asks).
 _ATTEMPT_FOR_MARKING = (
@@ -208,10 +221,14 @@ def checked_answers(attempt, form):
     One read of the paper's questions (no ORM objects: a whole mine hands in at once); a question
     not on the paper or a bad answer raises ValidationError before anything is written.
     """
+    return _checked(attempt.id, form)
+
+
+def _checked(attempt_id, form):
     wanted = _shown(form)
     if not wanted:
         return {}
-    paper = {row.position: row for row in db.session.connection().execute(_PAPER, {"a_id": attempt.id})}
+    paper = {row.position: row for row in db.session.connection().execute(_PAPER, {"a_id": attempt_id})}
     if not wanted <= set(paper):
         raise ValidationError("题目不存在")
     return {position: _clean(position, paper[position].kind, paper[position].options, paper[position].answer,
@@ -377,6 +394,31 @@ def submit(actor, attempt, answers=None, form=None):
     return SaveResult(attempt, saved=True, finished_now=True, open_after=False, score=attempt.score)
 
 
+def hand_in(actor, attempt_id, form):
+    """交卷 from the paper's form: submit(), without reading the attempt first on PostgreSQL.
+
+    There the form is checked against the paper, then one guarded UPDATE claims the member's own
+    open attempt and returns what marking needs. Anything else (someone else's attempt, a replay,
+    a late hand-in) goes the way submit() handles it. SaveResult.attempt may be None.
+    """
+    if db.session.connection().dialect.name != "postgresql":
+        return submit(actor, get_attempt(actor, attempt_id, close=False, for_marking=True), form=form)
+    try:
+        cleaned = _checked(attempt_id, form)
+    except ValidationError:
+        get_attempt(actor, attempt_id, close=False)  # someone else's attempt is not found, whatever its form
+        raise
+    now = utcnow()
+    row = db.session.connection().execute(
+        _HAND_IN, {"a_id": attempt_id, "owner": actor.person_id, "now": now}).one_or_none()
+    if row is None:
+        return submit(actor, get_attempt(actor, attempt_id, close=False, for_marking=True), form=form)
+    _earned, score, _marks, _changed = _mark(attempt_id, row.total_points, row.partial_policy, cleaned)
+    person = SimpleNamespace(id=actor.person_id, political_status=row.political_status, branch_id=row.branch_id)
+    _credit(attempt_id, row.number, person, now, score)
+    return SaveResult(None, saved=True, finished_now=True, open_after=False, score=score)
+
+
 # --- closing and marking --------------------------------------------------------------------------
 
 def close_if_expired(attempt, now=None):
@@ -410,29 +452,7 @@ def mark_and_credit(attempt, credit=True, finished=None, answers=None):
     else:
         for column, value in finished.items():
             set_committed_value(attempt, column, value)
-    connection = db.session.connection()
-    policy = attempt.quiz.partial_policy
-    marks, earned = [], 0.0
-    changed = []
-    for row in connection.execute(_MARKING_ROWS, {"a_id": attempt.id}):
-        given = answers.get(row.position, row.given) or []
-        if given != (row.given or []):  # unanswered is [] on a form and NULL before any save
-            changed.append({"a_id": attempt.id, "pos": row.position, "answer_given": given})
-        fraction = marking.mark(row.kind, row.answer, given, partial=policy)
-        marks.append({"a_id": attempt.id, "pos": row.position, "mark": fraction})
-        earned += row.points * fraction
-    if changed:
-        connection.execute(_STORE_ANSWER, changed)
-    score = round(100 * earned / attempt.total_points, 1) if attempt.total_points else 0.0
-    earned = round(earned, 2)
-    scored = {"a_id": attempt.id, "earned": earned, "pct": score}
-    if connection.dialect.name == "postgresql" and marks:
-        connection.execute(_STORE_MARKS_AND_SCORE, {**scored, "positions": [m["pos"] for m in marks],
-                                                    "fractions": [m["mark"] for m in marks]})
-    else:
-        if marks:
-            connection.execute(_STORE_MARK, marks)
-        connection.execute(_STORE_SCORE, scored)
+    earned, score, marks, changed = _mark(attempt.id, attempt.total_points, attempt.quiz.partial_policy, answers)
     # The rows were written past the ORM: bring the objects this session holds up to date.
     set_committed_value(attempt, "earned_points", earned)
     set_committed_value(attempt, "score", score)
@@ -444,10 +464,43 @@ def mark_and_credit(attempt, credit=True, finished=None, answers=None):
         item = db.session.identity_map.get(identity_key(AttemptItem, (attempt.id, answer["pos"])))
         if item is not None:
             set_committed_value(item, "given", answer["answer_given"])
-    if credit and attempt.number == COUNTED_NUMBER:
-        credits.award(attempt.person, "weekly_test", credits.Source("quiz_attempt", attempt.id),
-                      when=attempt.finished_at, score=attempt.score)
+    if credit:
+        _credit(attempt.id, attempt.number, attempt.person, attempt.finished_at, score)
     return attempt
+
+
+def _mark(attempt_id, total_points, policy, answers):
+    """Mark a paper and store the marks, the score and any answer that changed; (earned, score, marks, changed)."""
+    connection = db.session.connection()
+    marks, earned = [], 0.0
+    changed = []
+    for row in connection.execute(_MARKING_ROWS, {"a_id": attempt_id}):
+        given = answers.get(row.position, row.given) or []
+        if given != (row.given or []):  # unanswered is [] on a form and NULL before any save
+            changed.append({"a_id": attempt_id, "pos": row.position, "answer_given": given})
+        fraction = marking.mark(row.kind, row.answer, given, partial=policy)
+        marks.append({"a_id": attempt_id, "pos": row.position, "mark": fraction})
+        earned += row.points * fraction
+    if changed:
+        connection.execute(_STORE_ANSWER, changed)
+    score = round(100 * earned / total_points, 1) if total_points else 0.0
+    earned = round(earned, 2)
+    scored = {"a_id": attempt_id, "earned": earned, "pct": score}
+    if connection.dialect.name == "postgresql" and marks:
+        connection.execute(_STORE_MARKS_AND_SCORE, {**scored, "positions": [m["pos"] for m in marks],
+                                                    "fractions": [m["mark"] for m in marks]})
+    else:
+        if marks:
+            connection.execute(_STORE_MARK, marks)
+        connection.execute(_STORE_SCORE, scored)
+    return earned, score, marks, changed
+
+
+def _credit(attempt_id, number, person, finished_at, score):
+    """Credit the counted attempt (the first) once; later ones are practice."""
+    if number == COUNTED_NUMBER:
+        credits.award(person, "weekly_test", credits.Source("quiz_attempt", attempt_id), when=finished_at,
+                      score=score)
 
 
 def close_expired(now=None, batch=500):

@@ -8,7 +8,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.core.clock import utcnow
-from portal.core.exceptions import PortalError, ValidationError
+from portal.core.exceptions import NotFound, PortalError, ValidationError
 from portal.core.forms import FAILED, commit_or_show
 from portal.core.permissions import identity_only, login_required
 from portal.extensions import db
@@ -76,9 +76,14 @@ def attempt_page(attempt_id):
 
 
 def _outcome(action):
-    """Run a save/submit and commit (a late write still commits the attempt's closing)."""
+    """Run a save/submit and commit (a late write still commits the attempt's closing).
+
+    Someone else's attempt stays a 404; any other refusal is rolled back and told to the member.
+    """
     try:
         result = action()
+    except NotFound:
+        raise
     except PortalError as error:
         db.session.rollback()
         return None, error.message
@@ -116,12 +121,10 @@ def attempt_save(attempt_id):
 @login_required
 @identity_only
 def attempt_submit(attempt_id):
-    """交卷: save the form, mark the paper; a replayed submit changes nothing."""
-    attempt = attempts.get_attempt(current_user, attempt_id, close=False, for_marking=True)
-    result, message = _outcome(lambda: attempts.submit(current_user, attempt, form=request.form))
+    """交卷: check the form, hand in and mark the paper; a replayed submit changes nothing."""
+    result, message = _outcome(lambda: attempts.hand_in(current_user, attempt_id, request.form))
     if result is not None and result.saved:
         flash(f"已交卷，得分 {result.score:g}", "success")
     else:
         flash(message, "warning" if result is not None else "danger")
-    # Not attempt.id: the commit expired the object, and reading it again would cost a query.
     return redirect(url_for("study.attempt_page", attempt_id=attempt_id))
