@@ -45,8 +45,15 @@ def _load_user_statement():
             .where(User.id == bindparam("user_id"))
         )
         _LOAD_USER["identity"] = cache.with_versions(
-            select(*[getattr(User, name) for name in SessionUser.COLUMNS]).where(User.id == bindparam("user_id")))
+            select(*[getattr(User, name) for name in SessionUser.COLUMNS]).where(User.id == bindparam("user_id")),
+            IDENTITY_VERSIONS)
     return _LOAD_USER["statement"]
+
+
+# The versions an identity_only view's work is keyed by: a hand-in's credit reads the rule and the
+# last closed period through cache.memo(). The newest ledger id, which only cached pages need,
+# costs the database an index scan on every request, so these views leave it out.
+IDENTITY_VERSIONS = ("closed_periods", "rules")
 
 
 class SessionUser(UserMixin):
@@ -97,7 +104,7 @@ def load_identity(user_id):
     row = db.session.execute(_LOAD_USER["identity"], {"user_id": user_id}).one_or_none()
     if row is None:
         return None
-    cache.remember_versions(row)
+    cache.remember_versions(row, IDENTITY_VERSIONS)
     return SessionUser(row)
 
 

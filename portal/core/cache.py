@@ -113,17 +113,19 @@ def _bump_watched(session, flush_context, instances):
 def versions(*names):
     """The current values of data versions `names` (a tuple), read once per request in one statement."""
     known = g.get("_data_versions")
-    if known is None or g.get("_stale_versions", frozenset()).intersection(names):
-        row = db.session.execute(select(*_version_columns())).one()
+    if known is None or not known.keys() >= set(names) or g.get("_stale_versions", frozenset()).intersection(names):
+        row = db.session.execute(select(*_version_columns()[1])).one()
         known = remember_versions(row)
     return tuple(known[name] for name in names)
 
 
-def _version_columns():
+def _version_columns(names=None):
     if not _READ_ALL:
-        _READ_ALL["names"] = sorted(_SOURCES)
-        _READ_ALL["columns"] = [_SOURCES[name].label(f"version_{name}") for name in _READ_ALL["names"]]
-    return _READ_ALL["columns"]
+        _READ_ALL["names"] = tuple(sorted(_SOURCES))
+    names = _READ_ALL["names"] if names is None else tuple(sorted(names))
+    if names not in _READ_ALL:
+        _READ_ALL[names] = [_SOURCES[name].label(f"version_{name}") for name in names]
+    return names, _READ_ALL[names]
 
 
 def forget_versions():
@@ -132,19 +134,23 @@ def forget_versions():
         g.pop(name, None)
 
 
-def with_versions(statement):
-    """`statement` reading the data versions as extra trailing columns (see remember_versions).
+def with_versions(statement, names=None):
+    """`statement` reading data versions `names` (default: all) as extra trailing columns.
 
     The log-in check runs one statement on every request; reading the versions in it spares a
-    cached page its own round trip for them. Built once per statement by its owner.
+    cached page its own round trip for them. Built once per statement by its owner; read its rows
+    with remember_versions(row, names).
     """
-    return statement.add_columns(*_version_columns())
+    return statement.add_columns(*_version_columns(names)[1])
 
 
-def remember_versions(row):
-    """Keep the trailing version columns of a with_versions() row as this request's versions."""
-    values = tuple(row)[-len(_version_columns()):]
-    g._data_versions = dict(zip(_READ_ALL["names"], values, strict=True))
+def remember_versions(row, names=None):
+    """Keep the trailing version columns of a with_versions(..., names) row as this request's versions.
+
+    A request that later asks for a version the row did not carry reads them all (versions()).
+    """
+    names, columns = _version_columns(names)
+    g._data_versions = dict(zip(names, tuple(row)[-len(columns):], strict=True))
     g._stale_versions = frozenset()
     return g._data_versions
 

@@ -1,6 +1,7 @@
 """Cached page parts: made once per key, keyed by the data they show, never shared across scopes."""
 
 from flask import g
+from sqlalchemy import literal, select
 
 from portal.core import cache
 from portal.core.cache import FragmentCache
@@ -148,3 +149,16 @@ def test_a_flush_adding_to_an_append_only_table_makes_its_version_read_again(app
             assert cache.versions("ledger", "roster")[0] == after[0]
         assert after[0] > before[0] and seen.count == 1
         db.session.rollback()
+
+
+def test_versions_missing_from_what_a_request_read_are_read_then(app, world):
+    with app.app_context():
+        row = db.session.execute(cache.with_versions(select(literal(1)), ("rules",))).one()
+        cache.remember_versions(row, ("rules",))
+        with CountStatements() as seen:
+            assert cache.versions("rules") == (row[-1],)
+        assert seen.count == 0
+        with CountStatements() as seen:
+            ledger, rules = cache.versions("ledger", "rules")
+            cache.versions("roster", "closed_periods")
+        assert seen.count == 1 and rules == row[-1] and ledger == 0

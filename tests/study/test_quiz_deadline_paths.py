@@ -244,3 +244,15 @@ def test_someone_elses_hand_in_is_not_found_whatever_its_form(app, world):
     db.session.expire_all()
     assert db.session.get(QuizAttempt, attempt_id).status == AttemptStatus.OPEN
     assert all(i.given is None for i in _items(attempt_id))
+
+
+def test_a_replayed_hand_in_with_a_bad_form_is_told_it_was_handed_in(app, world):
+    quiz = _quiz(world)
+    client, attempt_id = _started(app, world, world.users.member, quiz)
+    assert client.post(f"/study/attempts/{attempt_id}/submit").status_code == 302
+    item = next(i for i in _items(attempt_id) if i.kind == "true_false")
+    response = client.post(f"/study/attempts/{attempt_id}/submit",
+                           data=_whole_form(attempt_id, {item.position: "也许"}))
+    assert response.status_code == 302
+    page = client.get(f"/study/attempts/{attempt_id}").get_data(as_text=True)
+    assert "已经交卷，无需重复提交" in page and "判断题" not in page

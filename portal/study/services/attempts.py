@@ -406,7 +406,9 @@ def hand_in(actor, attempt_id, form):
     try:
         cleaned = _checked(attempt_id, form)
     except ValidationError:
-        get_attempt(actor, attempt_id, close=False)  # someone else's attempt is not found, whatever its form
+        attempt = get_attempt(actor, attempt_id, close=False)  # someone else's is not found, whatever its form
+        if not attempt.is_open:
+            return submit(actor, attempt, form=form)  # a replay is told so, not what its form got wrong
         raise
     now = utcnow()
     row = db.session.connection().execute(
