@@ -70,14 +70,9 @@ class SessionUser(UserMixin):
         for name in self.COLUMNS:
             setattr(self, name, getattr(row, name))
 
-    @property
-    def is_active(self):
-        """As User.is_active."""
-        return self.active
-
-    def get_id(self):
-        """As User.get_id: id and session version."""
-        return f"{self.id}:{self.session_version}"
+    # The account's own: they read only columns a SessionUser has.
+    is_active = User.is_active
+    get_id = User.get_id
 
     def __getattr__(self, name):
         # Only called for what __init__ did not set: load the account with its grants, once.

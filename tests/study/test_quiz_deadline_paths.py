@@ -102,10 +102,16 @@ def _answer_all(client, attempt_id):
         assert response.status_code == 200
 
 
-def test_a_hand_in_marks_credits_and_answers_in_a_few_statements(app, world):
+def _quiz_with_rules(world):
+    """_quiz(), with the credit rules already written (as on any portal that has credited once)."""
     quiz = _quiz(world)
     credits.ensure_default_rules()
     db.session.commit()
+    return quiz
+
+
+def test_a_hand_in_marks_credits_and_answers_in_a_few_statements(app, world):
+    quiz = _quiz_with_rules(world)
     # A first hand-in reads the credit rule and the last closed period; the ones after it find them kept.
     first, first_id = _started(app, world, world.users.secretary, quiz)
     _answer_all(first, first_id)
@@ -178,9 +184,7 @@ def test_a_bad_answer_leaves_the_attempt_as_it_was(app, world):
 
 
 def test_a_hand_in_that_scores_nothing_skips_the_caps(app, world):
-    quiz = _quiz(world)
-    credits.ensure_default_rules()
-    db.session.commit()
+    quiz = _quiz_with_rules(world)
     client, attempt_id = _started(app, world, world.users.member, quiz)
     with CountStatements() as seen:
         assert client.post(f"/study/attempts/{attempt_id}/submit").status_code == 302
@@ -199,9 +203,7 @@ def _whole_form(attempt_id, answers):
 
 
 def test_the_whole_form_at_hand_in_stores_only_what_autosave_had_not(app, world):
-    quiz = _quiz(world)
-    credits.ensure_default_rules()
-    db.session.commit()
+    quiz = _quiz_with_rules(world)
     client, attempt_id = _started(app, world, world.users.member, quiz)
     _answer_all(client, attempt_id)
     singles = [item for item in _items(attempt_id) if item.kind == "single"]
