@@ -215,16 +215,12 @@ def answers_from_form(attempt, form, positions=None):
             for position in sorted(wanted)}
 
 
-def checked_answers(attempt, form):
+def checked_answers(attempt_id, form):
     """{position: checked answer} for every question the form shows, checked against the paper.
 
     One read of the paper's questions (no ORM objects: a whole mine hands in at once); a question
     not on the paper or a bad answer raises ValidationError before anything is written.
     """
-    return _checked(attempt.id, form)
-
-
-def _checked(attempt_id, form):
     wanted = _shown(form)
     if not wanted:
         return {}
@@ -383,7 +379,7 @@ def submit(actor, attempt, answers=None, form=None):
     """
     if not attempt.is_open:  # a replay: once handed in or closed, an attempt never opens again
         return SaveResult(attempt, saved=False, message=REPLAYED_MESSAGE, open_after=False)
-    cleaned = checked_answers(attempt, form) if form is not None else _normalised(attempt, answers or {})
+    cleaned = checked_answers(attempt.id, form) if form is not None else _normalised(attempt, answers or {})
     now = utcnow()
     if not _claim(attempt.id, now, "submit"):
         result = _refused(attempt, now)
@@ -404,7 +400,7 @@ def hand_in(actor, attempt_id, form):
     if db.session.connection().dialect.name != "postgresql":
         return submit(actor, get_attempt(actor, attempt_id, close=False, for_marking=True), form=form)
     try:
-        cleaned = _checked(attempt_id, form)
+        cleaned = checked_answers(attempt_id, form)
     except ValidationError:
         attempt = get_attempt(actor, attempt_id, close=False)  # someone else's is not found, whatever its form
         if not attempt.is_open:
