@@ -16,6 +16,7 @@ from portal.core.permissions import Role
 from portal.extensions import db as _db
 from portal.roster.models import OrgKind, PoliticalStatus
 from tests import factories
+from tests.tools.empty_db import empty_tables
 
 _TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
 
@@ -64,9 +65,7 @@ def db(app):
     yield _db
     _db.session.rollback()
     clock.freeze(None)
-    with _db.engine.begin() as conn:
-        for table in reversed(_db.metadata.sorted_tables):
-            conn.execute(table.delete())
+    empty_tables(_db.engine, _db.metadata)
     _db.session.remove()
     # Ids and versions start again in the emptied database: parts cached for this test must go,
     # and so must the versions this test read or wrote (every test shares the session's app context).

@@ -14,6 +14,7 @@ from portal.core.permissions import Role
 from portal.demo import generator
 from portal.demo.mine import REGIONS
 from portal.roster.models import Organisation, OrgKind, Person, PersonStatus, PoliticalStatus, Unit
+from tests.tools.empty_db import empty_tables
 
 MODELS = (Organisation, Unit, Person, User, RoleGrant, AuditEntry)
 MEMBERS = {PoliticalStatus.FULL_MEMBER, PoliticalStatus.PROBATIONARY}
@@ -30,9 +31,7 @@ def counts(db):
 
 def wipe(db):
     db.session.rollback()
-    with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
+    empty_tables(db.engine, db.metadata)
     db.session.remove()
 
 

@@ -53,7 +53,11 @@ class CreditRule(db.Model):
 
 
 class LedgerEntry(db.Model):
-    """One credit (or debit). Never updated or deleted: a correction is a reversing entry."""
+    """One credit (or debit). Never updated or deleted: a correction is a reversing entry.
+
+    The database enforces it: triggers (migration 5e1f0a000008) refuse any UPDATE, DELETE or
+    (on PostgreSQL) TRUNCATE of ledger_entry, whoever sends it, with an IntegrityError.
+    """
 
     __tablename__ = "ledger_entry"
     __table_args__ = (
