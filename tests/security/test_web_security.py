@@ -3,6 +3,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal import create_app
 from portal.core.audit import AuditEntry
@@ -161,11 +162,11 @@ def test_audit_log_cannot_be_changed(world):
     entry = audit.record("login", target=world.users.admin, actor=world.users.admin)
     db.session.commit()
     entry.detail = "tampered"
-    with pytest.raises(RuntimeError, match="只能追加"):
+    with pytest.raises(IntegrityError, match="audit_entry is append-only"):
         db.session.flush()
     db.session.rollback()
     db.session.delete(db.session.get(AuditEntry, entry.id))
-    with pytest.raises(RuntimeError, match="只能追加"):
+    with pytest.raises(IntegrityError, match="audit_entry is append-only"):
         db.session.flush()
     db.session.rollback()
 
