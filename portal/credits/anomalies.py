@@ -114,8 +114,8 @@ def _names(person_ids):
     return {pid: (name, branch) for pid, name, branch in rows}
 
 
-def _rows(details):
-    """FindingRows for {person id: detail}, ordered by branch then name."""
+def finding_rows(details):
+    """FindingRows for {person id: detail} with each person's name and current branch, ordered by branch then name."""
     names = _names(details.keys())
     rows = [FindingRow(pid, *names.get(pid, ("", "")), detail) for pid, detail in details.items()]
     return sorted(rows, key=lambda r: (r.branch_name, r.name, r.person_id))
@@ -148,7 +148,7 @@ def find_bursts(period, branch_ids=None):
                 best, best_at = end - start + 1, times[start]
         if best >= BURST_ENTRIES:
             found[person_id] = f"{format_local(best_at, '%Y-%m-%d %H:%M:%S')} 起 {BURST_SECONDS} 秒内入账 {best} 条"
-    return _rows(found)
+    return finding_rows(found)
 
 
 @detector(
@@ -164,7 +164,7 @@ def find_frequent_adjustments(period, branch_ids=None):
         .group_by(LedgerEntry.person_id)
         .having(func.count() >= MANUAL_ADJUSTMENTS)
     ).all()
-    return _rows({pid: f"本期手动调整 {count} 次，合计 {points:+d} 分" for pid, count, points in rows})
+    return finding_rows({pid: f"本期手动调整 {count} 次，合计 {points:+d} 分" for pid, count, points in rows})
 
 
 @detector(
@@ -188,4 +188,4 @@ def find_outliers(period, branch_ids=None):
         for person_id, points in members:
             if points > mean + OUTLIER_SIGMAS * sd:
                 found[person_id] = f"本期 {points} 分，支部平均 {mean:.1f} 分，标准差 {sd:.1f}"
-    return _rows(found)
+    return finding_rows(found)
