@@ -1,16 +1,19 @@
-"""异常提醒: explained checks over a period's credits, kept as a registry other modules add to.
+"""异常提醒: explained checks over a period's credits and the activity behind them, kept as a registry.
 
 A detector is a function `find(period, branch_ids) -> [FindingRow]` registered with a Chinese
 title and an explanation of why the pattern matters. `branch_ids` is None for the whole
-committee or the branches the viewer may see. The study module registers its own checks
-(articles read at exactly the minimum time, quizzes finished in seconds) the same way:
+committee or the branches the viewer may see. This module registers the ledger's own checks
+(bursts of entries, frequent manual adjustments, totals far above the branch average). The study
+module registers its checks in portal/study/services/anomalies.py (articles confirmed the moment
+the minimum reading time is up, weekly tests handed in within seconds with high scores), imported
+with the study services, the same way; credits never imports study:
 
-    from portal.credits.anomalies import detector
+    from portal.credits.anomalies import detector, finding_rows
 
-    @detector("study_min_time", "每篇文章都恰好读到最短时间", "……")
-    def _min_time(period, branch_ids): ...
+    @detector("study_min_time", "阅读总是刚到最短时间就确认", "……")
+    def find_minimum_time_reads(period, branch_ids=None): ...
 
-Detectors only point at things worth a look; they never change the ledger.
+Detectors run in registration order, only point at things worth a look and never change the ledger.
 """
 
 import statistics
