@@ -44,3 +44,27 @@ def commit_or_show(action, form=None):
         return FAILED
     db.session.commit()
     return result
+
+
+# The checkbox list below needs only these; they sit with it so the field reads as one piece.
+from wtforms import SelectMultipleField, ValidationError  # noqa: E402
+from wtforms.widgets import CheckboxInput, ListWidget  # noqa: E402
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several choices as a list of checkboxes (easier to tap on a phone than a multi-select).
+
+    A value outside the choices is refused in Chinese: WTForms' zh catalogue has no text for
+    its own message. With validate_choice=False the field leaves that check to the service.
+    """
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        """Refuse values that are not among the choices, unless validate_choice is off."""
+        if not self.validate_choice or not self.data:
+            return
+        allowed = {str(choice.value) for choice in self.iter_choices()}
+        if any(str(value) not in allowed for value in self.data):
+            raise ValidationError("不是有效的选择")

@@ -1,28 +1,14 @@
 """Credit forms: editing a rule, a manual adjustment, a reversal, a payout sign-off."""
 
-from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.core.forms import PortalForm
+from portal.core.forms import CheckboxListField, PortalForm
 from portal.credits.models import RuleMode
 from portal.roster.models import PoliticalStatus
 
 MODE_LABELS = {RuleMode.FIXED: "固定分值", RuleMode.SCORE: "按成绩折算"}
-
-
-class CheckboxListField(SelectMultipleField):
-    """A multiple choice shown as checkboxes (easier than a multi-select on a phone)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form):
-        """Refuse values that are not among the choices, in Chinese (WTForms has no zh text for this)."""
-        allowed = {str(choice.value) for choice in self.iter_choices()}
-        if any(str(value) not in allowed for value in self.data or ()):
-            raise ValidationError("不是有效的选择")
 
 
 class RuleForm(PortalForm):

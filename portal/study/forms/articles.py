@@ -5,15 +5,13 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.core.forms import PortalForm
+from portal.core.forms import CheckboxListField, PortalForm
 from portal.study.models.articles import MAX_READING_SECONDS, MIN_READING_SECONDS
 
 
@@ -33,13 +31,6 @@ class ArticleForm(PortalForm):
     body = TextAreaField("正文（Markdown）", validators=[DataRequired("请填写正文"), Length(max=50_000)])
     preview = SubmitField("预览")
     save = SubmitField("保存")
-
-
-class CheckboxListField(SelectMultipleField):
-    """Several choices as a list of checkboxes (easier to tap on a phone than a multi-select)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class AssignmentForm(PortalForm):

@@ -9,17 +9,14 @@ from wtforms import (
     IntegerField,
     MultipleFileField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.validators import ValidationError as FieldError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.core.clock import to_local
-from portal.core.forms import PortalForm
+from portal.core.forms import CheckboxListField, PortalForm
 from portal.study.models.meetings import (
     KIND_LABELS,
     SPEAKER_ROLE_LABELS,
@@ -36,19 +33,6 @@ def _int_or_none(value):
     if value in (None, "", "None"):
         return None
     return int(value)
-
-
-class CheckboxListField(SelectMultipleField):
-    """Several people as a list of checkboxes (easier to tap on a phone than a multi-select)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form):
-        """Refuse values that are not among the choices, in Chinese."""
-        allowed = {str(choice.value) for choice in self.iter_choices()}
-        if any(str(value) not in allowed for value in self.data or ()):
-            raise FieldError("不是有效的选择")
 
 
 class SpeakerForm(Form):

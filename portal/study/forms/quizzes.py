@@ -11,29 +11,20 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.core.forms import PortalForm
+from portal.core.forms import CheckboxListField, PortalForm
 from portal.study.models.questions import KIND_LABELS
 from portal.study.services.marking import PARTIAL_LABELS
 
 RULE_ROWS = 6
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 POLICY_NAMES = {"none": "全对才得分", "half": "少选得一半", "proportional": "按比例得分"}
-
-
-class CheckboxListField(SelectMultipleField):
-    """Several choices as a list of checkboxes (easier to tap on a phone than a multi-select)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class RuleRow(Form):
