@@ -3,6 +3,7 @@
 import io
 import os
 import random
+import re
 import zipfile
 from datetime import date, datetime, timedelta
 
@@ -526,6 +527,31 @@ def test_import_page_lists_columns_and_carries_csrf(world, app, csrf_client):
     assert "<strong>身份证号</strong><span class=\"text-danger\" title=\"必填\">*</span>" in page
     assert "<strong>工号</strong><span" not in page
     assert "style=" not in page and "<script>" not in page
+
+
+
+def _upload_form(page):
+    return re.search(r'<form method="post" enctype="multipart/form-data" novalidate class="card card-body" '
+                     r'data-testid="import-form">(.*?)</form>', page, re.S).group(1)
+
+
+def test_import_page_upload_form_and_a_post_without_a_file(world, login_as):
+    client = login_as(world.users.admin)
+    response = client.get("/roster/import")
+    assert response.status_code == 200
+    form = _upload_form(response.get_data(as_text=True))
+    assert '<label class="form-label" for="file">花名册文件（.xlsx 或 .csv）</label>' in form
+    assert '<input class="form-control" id="file" name="file" required type="file">' in form
+    assert ('<div class="form-text">支持 .xlsx 和 .csv（UTF-8 或 GBK 编码）；文件不超过 8 MB，最多 20000 行；'
+            '只读取第一个工作表。</div>') in form
+    assert "逐行列出问题，供修改后重新上传。</div>" in form
+    assert '<button class="btn btn-party" type="submit">上传并检查</button>' in form
+    refused = client.post("/roster/import", data={}, content_type="multipart/form-data")
+    assert refused.status_code == 200
+    form = _upload_form(refused.get_data(as_text=True))
+    assert 'class="form-control is-invalid" id="file" name="file"' in form
+    assert '<div class="invalid-feedback d-block">请选择要导入的文件</div>' in form
+    assert batches() == []
 
 
 def test_secretary_cannot_reach_the_import_pages(world, login_as):

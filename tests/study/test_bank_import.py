@@ -1,6 +1,7 @@
 """Question bank import/export: every bad file writes nothing, a good file imports, export round-trips."""
 
 import io
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -253,6 +254,33 @@ def test_a_template_filled_in_imports(secretary, world):
     book.save(stream)
     assert upload(secretary, world, stream.getvalue()).status_code == 302
     assert _count() == len(GOOD_ROWS)
+
+
+
+def _upload_form(page):
+    return re.search(r'<form method="post" enctype="multipart/form-data" novalidate class="card card-body" '
+                     r'data-testid="import-form">(.*?)</form>', page, re.S).group(1)
+
+
+def test_import_page_upload_form_and_a_post_without_a_file(secretary, world):
+    response = secretary.get("/study/bank/import")
+    assert response.status_code == 200
+    form = _upload_form(response.get_data(as_text=True))
+    assert form.index('<label class="form-label" for="organisation_id">导入到</label>') < form.index('for="file"')
+    assert f'<option value="{world.branch_a.id}">综采一队党支部</option>' in form
+    assert '<label class="form-label" for="file">题库文件（.xlsx）</label>' in form
+    assert '<input class="form-control" id="file" name="file" required type="file">' in form
+    assert (f'<div class="form-text">只支持 .xlsx；文件不超过 5 MB，最多 {bank_import.MAX_ROWS} 题；'
+            '只读取第一个工作表。</div>') in form
+    assert "可修改后重新上传，或明确选择只导入有效行。</div>" in form
+    assert '<button class="btn btn-party" type="submit">上传并检查</button>' in form
+    refused = secretary.post("/study/bank/import", data={"organisation_id": world.branch_a.id},
+                             content_type="multipart/form-data")
+    assert refused.status_code == 200
+    form = _upload_form(refused.get_data(as_text=True))
+    assert f'<option selected value="{world.branch_a.id}">' in form
+    assert '<div class="invalid-feedback d-block">请选择要导入的文件</div>' in form
+    assert _count() == 0
 
 
 @pytest.mark.parametrize("url", ["/study/bank/import", "/study/bank/new", "/study/daily/answer"])
