@@ -273,3 +273,17 @@ def search_audit(action=None, actor_name=None, page=1):
             select(User.id).where(User.display_name.like(like) | User.login_name.like(like))
         ).all()
     return audit.search_entries(action=action, actor_ids=actor_ids, page=page)
+
+
+def account_overview():
+    """The admin's figures: how many accounts, which are locked out now, how many must change the password."""
+    now = utcnow()
+    return {
+        "accounts": db.session.scalar(select(func.count(User.id))),
+        "locked": db.session.scalars(
+            select(User).where(User.locked_until > now).order_by(User.id)
+        ).all(),
+        "pending_change": db.session.scalar(
+            select(func.count(User.id)).where(User.must_change_password.is_(True))
+        ),
+    }

@@ -1,13 +1,9 @@
 """What each role's home page shows, gathered from the domain services."""
 
-from sqlalchemy import func, select
-
-from portal.accounts.models import User
+from portal.accounts import services as accounts
 from portal.core import audit
-from portal.core.clock import utcnow
 from portal.core.permissions import Role
 from portal.credits import reports as credits
-from portal.extensions import db
 from portal.inbox import services as inbox
 from portal.roster import services as roster
 
@@ -34,12 +30,4 @@ def dashboard(user):
 
 
 def _admin_panel():
-    now = utcnow()
-    return {
-        "accounts": db.session.scalar(select(func.count(User.id))),
-        "locked": db.session.scalars(select(User).where(User.locked_until > now)).all(),
-        "pending_change": db.session.scalar(
-            select(func.count(User.id)).where(User.must_change_password.is_(True))
-        ),
-        "recent": audit.search_entries(per_page=8).items,
-    }
+    return {**accounts.account_overview(), "recent": audit.search_entries(per_page=8).items}

@@ -1,12 +1,14 @@
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from portal.accounts.models import RoleGrant, User
 from portal.core.audit import AuditEntry
+from portal.core.clock import utcnow
 from portal.extensions import db
 from tests.conftest import login
-from tests.factories import make_person
+from tests.factories import make_person, make_user
 
 
 def _actions():
@@ -68,6 +70,28 @@ def test_unlock_and_reset_password(app, client, world):
     assert login(other, member, new_password).status_code == 302
     assert other.get("/").location.endswith("/account/password")
     assert {"account_unlocked", "password_reset"} <= set(_actions())
+
+
+
+def test_admin_home_shows_the_account_figures_and_who_is_locked_out(app, client, world):
+    make_user(world.people.other, must_change=True)  # a seventh account, not yet past its first log-in
+    staff = world.users.staff
+    staff.must_change_password = True
+    staff.locked_until = utcnow() - timedelta(minutes=1)  # a lock that has run out no longer counts
+    db.session.commit()
+    other = app.test_client()
+    for user in (world.users.member, world.users.activist):
+        for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+            other.post("/login", data={"identifier": user.person.employee_no, "password": "bad-bad-bad"})
+    login(client, world.users.admin)
+    response = client.get("/")
+    assert response.status_code == 200
+    panel = response.get_data(as_text=True).split('data-testid="panel-admin"')[1].split("</section>")[0]
+    figures = {label: int(n) for n, label in re.findall(r'<div class="stat-number">(\d+)</div>([^<]+)</div>', panel)}
+    assert figures == {"账号总数": 7, "锁定中的账号": 2, "待修改初始密码": 2}
+    locked = re.search(r"锁定中的账号：(.*?)</div>", panel, re.S).group(1)
+    assert re.findall(r'<a href="/accounts/(\d+)">([^<]+)</a>', locked) == [
+        (str(world.users.member.id), "张三"), (str(world.users.activist.id), "李四")]
 
 
 def test_audit_log_filters_by_action_and_actor(client, world):
