@@ -56,6 +56,10 @@ def test_committee_sees_every_branch(client, world, questions):
 
 def test_idor_another_branchs_question_is_404_for_every_page(client, world, questions):
     login(client, world.users.secretary)
+    own = questions["a"].id
+    for url in (f"/study/bank/{own}", f"/study/bank/{own}/edit", f"/study/daily/pick/{own}"):
+        page = client.get(url)
+        assert page.status_code == 200 and "一队题：综采工作面支架初撑力的要求？" in page.get_data(as_text=True), url
     qid = questions["b"].id
     assert client.get(f"/study/bank/{qid}").status_code == 404
     assert client.get(f"/study/bank/{qid}/edit").status_code == 404
@@ -138,8 +142,9 @@ def test_duplicate_of_a_committee_question_is_refused(client, world, questions):
 def test_edit_changes_answer_and_tags(client, world, questions):
     login(client, world.users.secretary)
     qid = questions["a"].id
-    form = client.get(f"/study/bank/{qid}/edit").get_data(as_text=True)
-    assert 'value="一队题' in form or "一队题" in form
+    form = client.get(f"/study/bank/{qid}/edit")
+    assert form.status_code == 200
+    assert "一队题：综采工作面支架初撑力的要求？</textarea>" in form.get_data(as_text=True)
     response = client.post(f"/study/bank/{qid}/edit", data={
         "organisation_id": world.branch_a.id, "kind": "true_false", "stem": "支架初撑力不得低于规定值。",
         "true_false_answer": "T", "difficulty": 4, "tags": "安全生产；煤矿安全规程"})
@@ -153,12 +158,14 @@ def test_edit_changes_answer_and_tags(client, world, questions):
 def test_retire_and_restore(client, world, questions):
     login(client, world.users.secretary)
     qid = questions["a"].id
-    client.post(f"/study/bank/{qid}/retire")
+    assert client.post(f"/study/bank/{qid}/retire").status_code == 302
     db.session.expire_all()
     assert db.session.get(Question, qid).retired_at is not None
-    assert "一队题" not in client.get("/study/bank/").get_data(as_text=True)
+    active = client.get("/study/bank/")
+    assert active.status_code == 200
+    assert "一队题" not in active.get_data(as_text=True) and "党委题" in active.get_data(as_text=True)
     assert "一队题" in client.get("/study/bank/?status=retired").get_data(as_text=True)
-    client.post(f"/study/bank/{qid}/restore")
+    assert client.post(f"/study/bank/{qid}/restore").status_code == 302
     db.session.expire_all()
     assert db.session.get(Question, qid).retired_at is None
     assert _count() == 3  # never deleted
@@ -173,8 +180,9 @@ def test_filters_by_kind_tag_difficulty_and_text(client, world):
     login(client, world.users.secretary)
 
     def rows(**params):
-        page = client.get("/study/bank/", query_string=params).get_data(as_text=True)
-        return page.count('data-testid="question-row"')
+        response = client.get("/study/bank/", query_string=params)
+        assert response.status_code == 200, params
+        return response.get_data(as_text=True).count('data-testid="question-row"')
 
     assert rows() == 3
     assert rows(kind="true_false") == 1
@@ -196,7 +204,9 @@ def test_hostile_strings_in_the_bank_search_box(client, world, questions, attack
     page = response.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert page.count('data-testid="question-row"') == 0
-    page = client.get("/study/bank/", query_string={"q": attack}).get_data(as_text=True)
+    response = client.get("/study/bank/", query_string={"q": attack})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
     expected = 1 if attack in ("%", "_") else 0  # % and _ match themselves only, not everything
     assert page.count('data-testid="question-row"') == expected
     assert _count() == 4
@@ -207,5 +217,8 @@ def test_stem_is_escaped_on_every_page(client, world):
     db.session.commit()
     login(client, world.users.secretary)
     for url in ("/study/bank/", f"/study/bank/{question.id}", f"/study/bank/{question.id}/edit"):
-        page = client.get(url).get_data(as_text=True)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.get_data(as_text=True)
         assert "<img src=x" not in page, url
+        assert "&lt;img src=x onerror=alert(1)&gt;以下正确的是" in page, url  # shown as text, not dropped

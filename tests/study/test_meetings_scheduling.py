@@ -193,16 +193,24 @@ def test_another_branch_cannot_see_or_manage_the_session(client, world, login_as
     meeting = make_meeting(world, uploads=[meetings.Upload("提纲.pdf", PDF)])
     other_secretary = factories.make_user(world.people.other, roles=[(Role.SECRETARY, world.branch_b)])
     db.session.commit()
-    login_as(other_secretary)
     base = f"/study/meetings/{meeting.id}"
-    for url in (base, f"{base}/edit", f"{base}/attendance", f"{base}/reflections", f"{base}/checkin-board",
-                f"{base}/checkin-qr.svg", f"{base}/files/{meeting.attachments[0].id}", f"{base}/checkin",
-                f"{base}/reflection"):
+    urls = (base, f"{base}/edit", f"{base}/attendance", f"{base}/reflections", f"{base}/checkin-board",
+            f"{base}/checkin-qr.svg", f"{base}/files/{meeting.attachments[0].id}", f"{base}/checkin",
+            f"{base}/reflection")
+    login_as(world.users.secretary)  # the pages exist: the session's own secretary opens every one
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+    assert "学习贯彻" in client.get("/study/meetings/manage").get_data(as_text=True)
+    client.post("/logout")
+    login_as(other_secretary)
+    for url in urls:
         assert client.get(url).status_code == 404, url
     assert client.post(f"{base}/cancel", data={"reason": "x"}).status_code == 404
     assert client.post(f"{base}/leave", data={"reason": "x"}).status_code == 404
     assert not db.session.get(Meeting, meeting.id).is_cancelled
-    assert "学习贯彻" not in client.get("/study/meetings/manage").get_data(as_text=True)
+    manage = client.get("/study/meetings/manage")
+    assert manage.status_code == 200 and "安排组织生活" in manage.get_data(as_text=True)
+    assert "学习贯彻" not in manage.get_data(as_text=True)
 
 
 def test_committee_schedules_for_any_branch_after_picking_it(client, world, login_as):
@@ -218,8 +226,13 @@ def test_script_in_materials_never_reaches_the_browser(client, world, login_as):
     meeting = make_meeting(world, materials=evil)
     db.session.commit()
     login_as(world.users.member)
-    page = client.get(f"/study/meetings/{meeting.id}").get_data(as_text=True)
+    response = client.get(f"/study/meetings/{meeting.id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
     assert "<script>alert" not in page and "javascript:alert" not in page and "onerror" not in page
+    # What is left of the materials is shown: the link text without its link, the image without its handler.
+    materials = page.split('data-testid="materials">')[1].split("</div>")[0]
+    assert '<a rel="noopener noreferrer nofollow">链接</a> <img src="x">' in materials
 
 
 def test_member_lists_upcoming_and_past_sessions(client, world, login_as):
@@ -233,8 +246,10 @@ def test_member_lists_upcoming_and_past_sessions(client, world, login_as):
     assert "下周的研讨" in upcoming and "上周的党课" not in upcoming
     assert "上周的党课" in past and "党课" in past and "下周的研讨" not in past
     client.post("/logout")
-    login_as(world.users.staff)
-    assert "下周的研讨" not in client.get("/study/meetings/").get_data(as_text=True)
+    login_as(world.users.staff)  # in the branch but on neither list
+    mine = client.get("/study/meetings/")
+    assert mine.status_code == 200 and "我的组织生活" in mine.get_data(as_text=True)
+    assert "下周的研讨" not in mine.get_data(as_text=True)
 
 
 def test_time_window_sanity_and_missing_times(world):

@@ -108,6 +108,7 @@ def test_shuffle_is_stored_per_attempt_and_snapshotted(world):
     theirs = attempts.start(world.users.activist, quiz, rng=random.Random(12))
     db.session.commit()
     orders = [item.option_order for item in mine.items]
+    assert len(orders) == 8  # the rule's 8 singles, each with its own order
     assert all(sorted(order) == [0, 1, 2, 3] for order in orders)
     assert any(order != [0, 1, 2, 3] for order in orders)  # options are shuffled
     assert [i.question_id for i in mine.items] != [i.question_id for i in theirs.items]
@@ -132,4 +133,5 @@ def test_true_false_options_are_not_shuffled(world):
     make_bank(world.committee)
     quiz = make_quiz(world.users.committee, world.committee, [world.branch_a], rules=[RuleSpec("true_false", 3)])
     attempt = attempts.start(world.users.member, quiz)
-    assert all(item.kind == QuestionKind.TRUE_FALSE and item.option_order == [] for item in attempt.items)
+    assert [item.kind for item in attempt.items] == [QuestionKind.TRUE_FALSE] * 3
+    assert [item.option_order for item in attempt.items] == [[], [], []]
