@@ -11,6 +11,10 @@ The harness
   so is a page answered 4xx/5xx) and no uncaught script error, and the server must have
   answered no request with a 5xx; the `expected_errors` fixture lists deliberate ones.
 - When a test fails, test-artifacts/e2e/<test id>.png (full page), .html and .log are saved.
+- Nothing waits for a guessed time. A click returns when its navigation starts, and a heading
+  can be visible while portal.css or a page script is still on its way (likely on a busy
+  machine), so `follow` waits for the new page's load event, and `check_layout` and `open_menu`
+  wait for the page's load state before they measure or tap.
 - Without Playwright or Chromium the directory is skipped with one line; with CI=true the
   run fails instead. PORTAL_E2E_CHROMIUM names another Chromium binary.
 
@@ -20,7 +24,8 @@ Adding a case
    fixture or tests/factories.py, then `db.session.commit()` before the browser acts.
 2. Act as a user would: `login(page, identifier_of(world.users.member))`, `page.goto("/roster/")`
    (paths are relative to the server), `open_menu(page)` before using the navigation
-   (it is collapsed on a phone), clicks, and `expect(...)` from playwright.sync_api.
+   (it is collapsed on a phone), `follow(locator)` for a link or button that opens another
+   page, `.click()` for one that does not, and `expect(...)` from playwright.sync_api.
    Prefer `page.get_by_test_id(...)` and visible Chinese text as locators; add
    data-testid attributes to templates rather than matching on CSS classes.
 3. Call `check_layout(page)` on every page worth a look: no horizontal scrolling, and tap
@@ -32,6 +37,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -122,6 +128,9 @@ class LiveServer:
     def __init__(self, app):
         self.app = app
         self.server_errors = []
+        # path -> seconds to hold its answer back: how a busy machine delivers a stylesheet late.
+        self.slow_paths = {}
+        self.slowed = []  # the paths actually held back, so a case knows its delay took effect
         self._active = 0
         self._idle = threading.Condition()
         self._server = make_server("127.0.0.1", 0, self, threaded=True, request_handler=_QuietHandler)
@@ -142,6 +151,10 @@ class LiveServer:
         # browser resets the connection while the server drains it after a POST.
         self._enter()
         try:
+            delay = self.slow_paths.get(environ.get("PATH_INFO", ""))
+            if delay:
+                self.slowed.append(environ["PATH_INFO"])
+                time.sleep(delay)  # only this request's thread waits; the others are served
             return self.app(environ, watching_start_response)
         except Exception as error:
             self.server_errors.append(f"{type(error).__name__}: {error} ({where})")
@@ -190,7 +203,10 @@ def live(live_server, app, db):
     """The server for one test: CSRF on; idle again before the database is emptied."""
     app.config["WTF_CSRF_ENABLED"] = True
     live_server.server_errors.clear()
+    live_server.slow_paths.clear()
+    live_server.slowed.clear()
     yield live_server
+    live_server.slow_paths.clear()
     idle = live_server.wait_idle()
     app.config["WTF_CSRF_ENABLED"] = False
     late = list(live_server.server_errors)
@@ -274,8 +290,22 @@ def login(page, identifier, password=PASSWORD):
     page.goto("/login")
     page.get_by_label("手机号 / 工号").fill(identifier)
     page.get_by_label("密码", exact=True).fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录", exact=True).click()
+    follow(page.get_by_role("button", name="登录", exact=True))
+
+
+def wait_until_loaded(page):
+    """Wait for the current page's load event: its stylesheets and scripts are in force."""
+    page.wait_for_load_state("load")
+
+
+def follow(target):
+    """Click a link or submit button that opens another page; return once that page has loaded.
+
+    Playwright's click returns when the navigation has started; what is visible then may still
+    lack portal.css, and the page's scripts may not be listening yet.
+    """
+    with target.page.expect_navigation(wait_until="load"):
+        target.click()
 
 
 def is_phone(page):
@@ -285,6 +315,7 @@ def is_phone(page):
 
 def open_menu(page):
     """Make the main navigation usable: on a phone tap the toggler and wait until it is open."""
+    wait_until_loaded(page)  # a tap before Bootstrap's script runs is lost
     menu = page.locator("#mainNav")
     if is_phone(page) and not menu.is_visible():
         page.get_by_role("button", name="展开菜单").tap()
@@ -328,6 +359,7 @@ _TAP_JS = """([scope, min]) => {
 
 def assert_no_horizontal_scroll(page):
     """The page is no wider than the viewport, and a phone did not zoom out to fit it."""
+    wait_until_loaded(page)  # measured without portal.css, the page would be another page
     width = page.viewport_size["width"]
     found = page.evaluate(_WIDTH_JS, width)
     # On a phone an over-wide page widens the layout viewport (innerWidth) instead of scrolling.
@@ -341,6 +373,7 @@ def assert_tap_targets(page, scope="main"):
     """At phone size every visible link, button and field in `scope` is at least 40px tall."""
     if not is_phone(page):
         return
+    wait_until_loaded(page)  # without portal.css's 44px rule Bootstrap's controls are 38px
     small = page.evaluate(_TAP_JS, [scope, MIN_TAP_HEIGHT])
     assert not small, f"{page.url} 触控目标低于 {MIN_TAP_HEIGHT}px：{small}"
 

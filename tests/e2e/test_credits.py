@@ -9,7 +9,7 @@ from portal.core import clock
 from portal.credits import services
 from portal.extensions import db
 from portal.roster.models import OrgKind
-from tests.e2e.conftest import check_layout, identifier_of, is_phone, login, open_menu
+from tests.e2e.conftest import check_layout, follow, identifier_of, is_phone, login, open_menu
 from tests.factories import make_org, make_person, make_unit
 
 NOW = datetime(2026, 11, 22, 10, tzinfo=clock.LOCAL_TZ)
@@ -32,7 +32,7 @@ def test_committee_sees_the_ranking_table_and_branch_chart(page, world):
     """The ranking page at phone and desktop size: people with ties, then one bar per branch."""
     _seed(world)
     login(page, identifier_of(world.users.committee))
-    open_menu(page).get_by_role("link", name="积分排名", exact=True).click()
+    follow(open_menu(page).get_by_role("link", name="积分排名", exact=True))
 
     expect(page.get_by_role("heading", name="积分排名", level=1)).to_be_visible()
     expect(page.get_by_test_id("period-label")).to_contain_text("2026年11月")
@@ -45,7 +45,7 @@ def test_committee_sees_the_ranking_table_and_branch_chart(page, world):
     expect(page.get_by_test_id("distribution-chart").locator("svg")).to_be_visible()
     check_layout(page)
 
-    page.get_by_role("link", name="按支部", exact=True).click()
+    follow(page.get_by_role("link", name="按支部", exact=True))
     expect(page.get_by_test_id("branch-table")).to_be_visible()
     expect(page.get_by_test_id("branch-row")).to_have_count(3)
     expect(page.get_by_test_id("branch-row").first).to_contain_text("综采一队党支部")
@@ -60,7 +60,7 @@ def test_committee_sees_the_ranking_table_and_branch_chart(page, world):
         assert box["width"] > width * 0.8  # the chart uses the phone's width, not a thumbnail
     check_layout(page)
 
-    page.get_by_role("link", name="季度", exact=True).click()
+    follow(page.get_by_role("link", name="季度", exact=True))
     expect(page).to_have_url(re.compile(r"kind=quarter"))
     expect(page.get_by_test_id("period-label")).to_contain_text("2026年第4季度")
     check_layout(page)

@@ -4,18 +4,17 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import check_layout, identifier_of, login, open_menu
+from tests.e2e.conftest import check_layout, follow, identifier_of, login, open_menu
 
 
 def _open_roster(page):
-    open_menu(page).get_by_role("link", name="花名册", exact=True).click()
+    follow(open_menu(page).get_by_role("link", name="花名册", exact=True))
     expect(page.get_by_role("heading", name="花名册", level=1)).to_be_visible()
 
 
 def _search(page, text):
     page.get_by_role("searchbox", name="搜索").fill(text)
-    with page.expect_navigation():
-        page.get_by_role("button", name="查询").click()
+    follow(page.get_by_role("button", name="查询"))
     return page.get_by_test_id("person-list").get_by_role("link")
 
 
@@ -32,7 +31,7 @@ def test_secretary_finds_by_pinyin_initials_and_sees_masked_id(page, world):
     expect(results.first).to_contain_text("张三")
     check_layout(page)
 
-    results.first.click()
+    follow(results.first)
     expect(page.get_by_role("heading", level=1)).to_contain_text("张三")
     masked = page.get_by_test_id("id-masked")
     expect(masked).to_have_text(full_id[:4] + "*" * 10 + full_id[-4:])
@@ -54,17 +53,17 @@ def test_admin_reveals_id_and_the_view_is_in_the_audit_log(page, world):
     _open_roster(page)
     results = _search(page, "张三")
     expect(results).to_have_count(1)
-    results.first.click()
+    follow(results.first)
     expect(page.get_by_test_id("id-masked")).to_be_visible()
     assert full_id not in page.content()
 
-    page.get_by_test_id("reveal-id").click()
+    follow(page.get_by_test_id("reveal-id"))
     expect(page.get_by_test_id("id-full")).to_have_text(full_id)
     expect(page.get_by_test_id("phone-masked")).to_be_visible()
     expect(page.get_by_text("本次查看已记入审计日志")).to_be_visible()
     check_layout(page)
 
-    open_menu(page).get_by_role("link", name="审计日志", exact=True).click()
+    follow(open_menu(page).get_by_role("link", name="审计日志", exact=True))
     expect(page.get_by_role("heading", name="审计日志", level=1)).to_be_visible()
     entry = page.get_by_test_id("audit-entry").filter(has_text="查看完整身份证号")
     expect(entry).to_have_count(1)

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.study.services import bank
-from tests.e2e.conftest import check_layout, identifier_of, login
+from tests.e2e.conftest import check_layout, follow, identifier_of, login
 
 
 def _question(org, kind, stem, options, answer, explanation, tags):
@@ -31,7 +31,7 @@ def test_member_answers_the_daily_question_and_sees_the_explanation(page, world)
     check_layout(page)
     for text in ("支部党员大会", "支部委员会会议", "党小组会"):
         panel.get_by_role("checkbox", name=re.compile(text)).check()
-    panel.get_by_role("button", name="提交答案").click()
+    follow(panel.get_by_role("button", name="提交答案"))
     expect(page.get_by_test_id("daily-feedback")).to_contain_text("回答正确")
     expect(page.get_by_test_id("daily-correct")).to_have_text("A、B、C")
     expect(page.get_by_test_id("daily-explanation")).to_contain_text("支部党员大会、支部委员会会议、党小组会和党课")
@@ -47,7 +47,7 @@ def test_secretary_bank_pages_fit(page, world):
     page.goto("/study/bank/")
     expect(page.get_by_test_id("question-row")).to_have_count(1)
     check_layout(page)
-    page.get_by_test_id("question-row").click()
+    follow(page.get_by_test_id("question-row"))
     expect(page.get_by_test_id("answer-key")).to_have_text("预防为主")
     check_layout(page)
     page.goto(f"/study/bank/{question.id}/edit")

@@ -11,7 +11,7 @@ from portal.core import clock
 from portal.extensions import db
 from portal.study.services import bank, daily
 from portal.study.services.quizzes import RuleSpec
-from tests.e2e.conftest import check_layout, identifier_of, login, open_menu
+from tests.e2e.conftest import check_layout, follow, identifier_of, login, open_menu
 from tests.study.article_factories import make_article, plan
 from tests.study.quiz_factories import make_bank, make_quiz
 
@@ -40,11 +40,11 @@ def test_member_studies_a_day_on_a_phone(page, world):
     login(page, identifier_of(world.users.member))
 
     # 每日一学: from the menu to today's article; the button unlocks once the reading time has passed.
-    open_menu(page).get_by_role("link", name="学习", exact=True).click()
-    page.get_by_test_id("link-study.today").click()
+    follow(open_menu(page).get_by_role("link", name="学习", exact=True))
+    follow(page.get_by_test_id("link-study.today"))
     expect(page.get_by_test_id("today-item")).to_contain_text("坚持安全第一、预防为主")
     check_layout(page)
-    page.get_by_test_id("today-item").get_by_role("link").click()
+    follow(page.get_by_test_id("today-item").get_by_role("link"))
     expect(page.get_by_test_id("article-body")).to_contain_text("综合治理")
     button = page.get_by_test_id("read-button")
     expect(button).to_be_disabled()
@@ -52,7 +52,7 @@ def test_member_studies_a_day_on_a_phone(page, world):
     clock.freeze(clock.utcnow() + timedelta(seconds=article.reading_seconds + 1))
     page.clock.fast_forward(f"00:{article.reading_seconds + 1}")
     expect(button).to_be_enabled()
-    button.click()
+    follow(button)
     expect(page.get_by_role("alert")).to_contain_text("已记录本篇学习，积分已计入")
     check_layout(page)
 
@@ -61,15 +61,15 @@ def test_member_studies_a_day_on_a_phone(page, world):
     expect(page.get_by_test_id("today-item")).to_contain_text("已读")
     panel = page.get_by_test_id("daily-panel")
     panel.get_by_text("预防为主").click()
-    panel.get_by_role("button", name="提交答案").click()
+    follow(panel.get_by_role("button", name="提交答案"))
     expect(page.get_by_test_id("daily-feedback")).to_contain_text("回答正确")
     expect(page.get_by_test_id("daily-explanation")).to_contain_text("《安全生产法》第三条")
     check_layout(page)
 
     # 每周一测: answer one question, reload (as after a dropped connection), answer the rest, hand in.
     page.goto("/study/quizzes/")
-    page.get_by_role("link", name=quiz.title).click()
-    page.get_by_test_id("start").click()
+    follow(page.get_by_role("link", name=quiz.title))
+    follow(page.get_by_test_id("start"))
     questions = page.get_by_test_id("question")
     expect(questions).to_have_count(3)
     questions.nth(0).get_by_role("radio").first.check()
@@ -81,7 +81,7 @@ def test_member_studies_a_day_on_a_phone(page, world):
         questions.nth(n).get_by_role("radio").first.check()
         expect(page.locator("[data-save-status]")).to_contain_text(f"第 {n + 1} 题已自动保存")
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_test_id("submit").click()
+    follow(page.get_by_test_id("submit"))
     expect(page.get_by_test_id("attempt-score")).to_be_visible()
     expect(page.get_by_test_id("review-waiting")).to_be_visible()
     expect(page.get_by_test_id("review-item")).to_have_count(0)  # no answers while the window is open

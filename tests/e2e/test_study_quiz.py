@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.study.models.quizzes import AttemptItem, AttemptStatus, QuizAttempt
 from portal.study.services.quizzes import RuleSpec
-from tests.e2e.conftest import check_layout, identifier_of, login
+from tests.e2e.conftest import check_layout, follow, identifier_of, login
 from tests.study.quiz_factories import actor_of, make_bank, make_quiz
 
 
@@ -19,10 +19,10 @@ def test_member_takes_the_weekly_test_on_a_phone(page, world):
                      rules=[RuleSpec("single", 2, tag="安全生产"), RuleSpec("true_false", 1)])
     login(page, identifier_of(world.users.member))
     page.goto("/study/quizzes/")
-    page.get_by_role("link", name=quiz.title).click()
+    follow(page.get_by_role("link", name=quiz.title))
     expect(page.get_by_test_id("partial-policy")).to_contain_text("全部选对才得分")
     check_layout(page)
-    page.get_by_test_id("start").click()
+    follow(page.get_by_test_id("start"))
     expect(page.get_by_test_id("question")).to_have_count(3)
     expect(page.get_by_test_id("time-left")).to_contain_text(re.compile(r"剩余 (29|30) 分"))
     check_layout(page)
@@ -36,7 +36,7 @@ def test_member_takes_the_weekly_test_on_a_phone(page, world):
     page.reload()  # a dropped connection or a closed tab: the answer is on the server
     expect(page.get_by_test_id("question").first.get_by_role("radio").nth(1)).to_be_checked()
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_test_id("submit").click()
+    follow(page.get_by_test_id("submit"))
     expect(page.get_by_test_id("attempt-score")).to_be_visible()
     expect(page.get_by_test_id("review-waiting")).to_contain_text("答案和解析将在测试截止")
     check_layout(page)
