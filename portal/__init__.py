@@ -39,9 +39,11 @@ def register_extensions(app):
     """Bind the extensions to this app."""
     from portal.core.cache import init_cache
     from portal.core.database import init_database
+    from portal.core.transactions import init_transactions
     from portal.extensions import bootstrap, csrf, db, login_manager, migrate
 
     init_database(app)
+    init_transactions(app)
     init_cache(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     csrf.init_app(app)

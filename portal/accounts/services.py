@@ -20,10 +20,6 @@ from portal.roster import services as roster
 LOGIN_FAILED = "账号或密码错误。连续输错 5 次，账号将被锁定 15 分钟。"
 
 
-class LoginFailed(ValidationError):
-    """A failed log-in; the message never tells whether the account exists."""
-
-
 def find_user(identifier):
     """The account for a login name, employee number or phone number, or None."""
     identifier = (identifier or "").strip()
@@ -46,17 +42,21 @@ def _masked(identifier):
 
 
 def authenticate(identifier, password):
-    """Return the user for good credentials; count failures in the database and lock."""
+    """The user for good credentials, else None (LOGIN_FAILED tells why without saying which).
+
+    A failure is counted in the database (locking the account after too many) and audited; it
+    is an outcome to keep, not an error to undo, so it returns rather than raises.
+    """
     now = utcnow()
     user = find_user(identifier)
     if user is None:
         passwords.burn_time(password)
         audit.record("login_failed", detail=f"未知账号 {_masked(identifier)}", actor=None)
-        raise LoginFailed(LOGIN_FAILED)
+        return None
     locked = user.locked_until is not None and user.locked_until > now
     if locked or not user.active or not passwords.verify_password(user.password_hash, password):
         _count_failure(user, now, reason="已锁定" if locked else ("已停用" if not user.active else "密码错误"))
-        raise LoginFailed(LOGIN_FAILED)
+        return None
     user.failed_attempts = 0
     user.locked_until = None
     user.last_login_at = now
@@ -163,11 +163,10 @@ def create_account(actor, person_id=None, login_name=None, display_name=None, pa
         password_hash=passwords.hash_password(initial),
         must_change_password=True,
     )
-    db.session.add(user)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # a concurrent request opening the same account loses here
+            db.session.add(user)
     except IntegrityError:
-        db.session.rollback()
         raise ConflictError("该人员已有账号，或登录名已被使用") from None
     audit.record("account_created", target=user, actor=actor)
     return user, initial

@@ -8,10 +8,8 @@ from portal.accounts import services
 from portal.accounts.forms import ChangePasswordForm, CreateAccountForm, GrantRoleForm, LoginForm
 from portal.accounts.sessions import end_session, refresh_session, start_session
 from portal.core import audit
-from portal.core.exceptions import PortalError
-from portal.core.forms import FAILED, commit_or_show, show_error
+from portal.core.forms import FAILED, run_service
 from portal.core.permissions import login_required, public, require
-from portal.extensions import db
 from portal.roster import services as roster
 
 blueprint = Blueprint("accounts", __name__)
@@ -25,13 +23,11 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.identifier.data, form.password.data)
-        except PortalError as error:
-            db.session.commit()  # keep the failure count and the audit row
-            show_error(error)
+        # A refused log-in is not undone: its failure count and audit row are committed.
+        user = services.authenticate(form.identifier.data, form.password.data)
+        if user is None:
+            flash(services.LOGIN_FAILED, "danger")
         else:
-            db.session.commit()
             start_session(user)
             return redirect(_safe_next() or url_for("home.index"))
     return render_template("accounts/login.html", form=form)
@@ -47,7 +43,6 @@ def _safe_next():
 def logout():
     """End the session here and everywhere else."""
     services.logout(current_user)
-    db.session.commit()
     end_session()
     flash("您已安全退出", "success")
     return redirect(url_for("accounts.login"))
@@ -59,7 +54,7 @@ def change_password():
     """Change one's own password (forced at first log-in)."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        changed = commit_or_show(lambda: services.change_password(
+        changed = run_service(lambda: services.change_password(
             current_user, form.current_password.data, form.new_password.data, form.confirm_password.data,
         ), form)
         if changed is not FAILED:
@@ -84,7 +79,7 @@ def user_create():
     """Open an account; the temporary password is shown once."""
     form = CreateAccountForm(person_id=request.args.get("person_id", type=int))
     if form.validate_on_submit():
-        created = commit_or_show(lambda: services.create_account(
+        created = run_service(lambda: services.create_account(
             current_user, form.person_id.data, form.login_name.data, form.display_name.data
         ), form)
         if created is not FAILED:
@@ -166,12 +161,11 @@ def user_reset_password(user_id):
     """Issue a new temporary password."""
     user = services.get_user(user_id)
     initial = services.reset_password(current_user, user)
-    db.session.commit()
     return render_template("accounts/password_issued.html", user=user, password=initial)
 
 
 def _commit_or_flash(action, message, user):
-    if commit_or_show(action) is not FAILED:
+    if run_service(action) is not FAILED:
         flash(message, "success")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
 

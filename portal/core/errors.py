@@ -1,11 +1,17 @@
-"""Error pages in Chinese with an incident id; nothing personal, no stack trace."""
+"""Error pages in Chinese with an incident id; nothing personal, no stack trace.
+
+Every error page fails the request's transaction (core.transactions): what the request wrote
+before the error is rolled back. Under test or debug (Flask's PROPAGATE_EXCEPTIONS rule) an
+unexpected exception is raised instead of answered, so a test or the debugger sees it.
+"""
 
 import logging
 import uuid
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from portal.core import transactions
 from portal.core.exceptions import PortalError
 
 log = logging.getLogger("portal.errors")
@@ -25,6 +31,9 @@ def init_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def _http_error(error):
+        transactions.fail()
+        if getattr(error, "original_exception", None) is not None:
+            return _incident(error.original_exception)  # raised outside a view (a failed commit, say)
         code = error.code or 500
         if code == 400 and getattr(error, "description", "").startswith("The CSRF"):
             return _render(code, "表单已过期", "页面已过期或来源无法验证，请刷新页面后重新提交。")
@@ -34,16 +43,30 @@ def init_error_handlers(app):
     @app.errorhandler(PortalError)
     def _portal_error(error):
         # A rule a view did not translate itself (e.g. NotFound for an out-of-scope object).
+        transactions.fail()
         title, _ = MESSAGES.get(error.status_code, MESSAGES[400])
         return _render(error.status_code, title, error.message)
 
     @app.errorhandler(Exception)
     def _unexpected(error):
-        incident = uuid.uuid4().hex[:12]
-        # The path only, never the query string: it may carry search terms.
-        log.error("incident %s on %s %s", incident, request.method, request.path, exc_info=error)
-        title, text = MESSAGES[500]
-        return _render(500, title, text, incident=incident)
+        transactions.fail()
+        if _propagating(current_app):
+            raise error
+        return _incident(error)
+
+
+def _incident(error):
+    """The 500 page with a new incident id, logged with the error (the path only: a query may carry search terms)."""
+    incident = uuid.uuid4().hex[:12]
+    log.error("incident %s on %s %s", incident, request.method, request.path, exc_info=error)
+    title, text = MESSAGES[500]
+    return _render(500, title, text, incident=incident)
+
+
+def _propagating(app):
+    """Flask's own rule for letting an unhandled exception through (testing or debug by default)."""
+    propagate = app.config.get("PROPAGATE_EXCEPTIONS")
+    return app.testing or app.debug if propagate is None else propagate
 
 
 def _render(code, title, text, incident=None):

@@ -1,12 +1,14 @@
-"""The base form and the helper that turns service errors into form errors."""
+"""The base form, the shared checkbox list, and the helper that turns a service's refusal into what the user sees."""
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.core.exceptions import PortalError
-from portal.extensions import db
+from portal.core import transactions
+from portal.core.exceptions import NotFound, PortalError
 
-# What commit_or_show returns when the service refused: the view re-renders or redirects.
+# What run_service returns when the service refused: the view re-renders or redirects.
 FAILED = object()
 
 
@@ -29,26 +31,23 @@ def show_error(error, form=None):
         flash(error.message, "danger")
 
 
-def commit_or_show(action, form=None):
-    """Run one service call and commit; if it breaks a rule, roll back and show why.
+def run_service(action, form=None):
+    """Run a view's one service call; if it breaks a rule, undo the request's writes and show why.
 
-    The one place a view turns a service's PortalError into what the user sees: the message
-    goes under its form field (or into a flash) and nothing is written. Returns the call's
-    result, or FAILED.
+    The one place a view turns a service's PortalError into what the user sees: the request's
+    transaction is rolled back (core.transactions.fail) and the message goes under its form
+    field, or into a flash. NotFound is not caught: for this user the object is not there, and
+    the error page says so. On success nothing is committed here: the request's boundary
+    commits once the view has answered. Returns the call's result, or FAILED.
     """
     try:
-        result = action()
+        return action()
+    except NotFound:
+        raise
     except PortalError as error:
-        db.session.rollback()
+        transactions.fail()
         show_error(error, form)
         return FAILED
-    db.session.commit()
-    return result
-
-
-# The checkbox list below needs only these; they sit with it so the field reads as one piece.
-from wtforms import SelectMultipleField, ValidationError  # noqa: E402
-from wtforms.widgets import CheckboxInput, ListWidget  # noqa: E402
 
 
 class CheckboxListField(SelectMultipleField):

@@ -6,7 +6,7 @@ from flask_login import current_user
 from portal.core import cache
 from portal.core.clock import utcnow
 from portal.core.exceptions import ValidationError
-from portal.core.forms import FAILED, commit_or_show
+from portal.core.forms import FAILED, run_service
 from portal.core.periods import KIND_LABELS
 from portal.core.permissions import login_required, require
 from portal.core.templating import HAS_PERSON, allowed, menu_url
@@ -114,7 +114,7 @@ def payout_sign():
     if not form.validate_on_submit():
         flash("请从兑现名单页面签认", "danger")
         return redirect(url_for("credits.payout_list"))
-    period = commit_or_show(lambda: payout.sign(current_user, form.period.data, form.note.data))
+    period = run_service(lambda: payout.sign(current_user, form.period.data, form.note.data))
     if period is not FAILED:
         flash(f"{period.label}兑现名单已签认并锁定", "success")
     return redirect(url_for("credits.payout_list", period=form.period.data))
@@ -145,7 +145,7 @@ def rule_edit(code):
         return redirect(url_for("credits.rules"))
     form = RuleForm(obj=rule)
     if form.validate_on_submit():
-        saved = commit_or_show(lambda: services.change_rule(
+        saved = run_service(lambda: services.change_rule(
             current_user, code, name=form.name.data, points=form.points.data, mode=form.mode.data,
             daily_cap=form.daily_cap.data, weekly_cap=form.weekly_cap.data,
             monthly_cap=form.monthly_cap.data, applies_to=form.statuses.data,
@@ -163,7 +163,7 @@ def adjust():
     """A manual bonus or penalty for one person, with a reason; audited."""
     form = AdjustForm(person_id=request.args.get("person_id", type=int))
     if form.validate_on_submit():
-        entry = commit_or_show(lambda: services.adjust_person(
+        entry = run_service(lambda: services.adjust_person(
             current_user, form.person_id.data, form.points.data, form.reason.data), form)
         if entry is not FAILED:
             flash(f"已为 {entry.person.name} 调整 {entry.points:+d} 分", "success")
@@ -181,7 +181,7 @@ def reverse(entry_id):
     if not form.validate_on_submit():
         flash(next(iter(form.reason.errors), "请写明冲销原因"), "danger")
     else:
-        entry = commit_or_show(lambda: services.reverse(current_user, entry_id, form.reason.data))
+        entry = run_service(lambda: services.reverse(current_user, entry_id, form.reason.data))
         if entry is not FAILED:
             flash(f"已冲销第 {entry_id} 条记录（{entry.points:+d} 分）", "success")
             back = entry.person_id

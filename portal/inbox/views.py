@@ -4,7 +4,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.core.permissions import login_required
-from portal.extensions import db
 from portal.inbox import services
 
 blueprint = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -33,7 +32,6 @@ def index():
 def open_message(message_id):
     """Mark a message read and go to the page it is about."""
     message = services.open_message(current_user.person_id, message_id)
-    db.session.commit()
     return redirect(_safe_target(message.url) or url_for("inbox.index"))
 
 
@@ -42,6 +40,5 @@ def open_message(message_id):
 def read_all():
     """Mark every message read."""
     count = services.mark_all_read(current_user.person_id) if current_user.person_id else 0
-    db.session.commit()
     flash(f"已将 {count} 条消息标为已读" if count else "没有未读消息", "success" if count else "info")
     return redirect(url_for("inbox.index"))

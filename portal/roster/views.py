@@ -5,9 +5,8 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from portal.core import cache
-from portal.core.forms import FAILED, commit_or_show
+from portal.core.forms import FAILED, run_service
 from portal.core.permissions import require
-from portal.extensions import db
 from portal.roster import exporter, importer, services
 from portal.roster.forms import ImportForm, OrganisationForm, PersonForm, UnitForm
 from portal.roster.models import PersonStatus, PoliticalStatus
@@ -61,7 +60,7 @@ def person_reveal(person_id):
     """Show the full ID or phone number once; the view is audited."""
     person = services.get_person_for(current_user, person_id)
     what = request.form.get("what", "id")
-    value = commit_or_show(lambda: services.reveal(current_user, person, what))
+    value = run_service(lambda: services.reveal(current_user, person, what))
     if value is FAILED:
         return redirect(url_for("roster.person_detail", person_id=person.id))
     return render_template("roster/person_detail.html", person=person, revealed={what: value})
@@ -73,7 +72,7 @@ def person_create():
     """Add a person to the roster."""
     form = _person_form()
     if form.validate_on_submit():
-        person = commit_or_show(lambda: services.add_person(current_user, **_person_values(form)), form)
+        person = run_service(lambda: services.add_person(current_user, **_person_values(form)), form)
         if person is not FAILED:
             flash(f"已添加 {person.name}", "success")
             return redirect(url_for("roster.person_detail", person_id=person.id))
@@ -90,7 +89,7 @@ def person_edit(person_id):
         form.id_number.data = ""
         form.phone.data = ""
     if form.validate_on_submit():
-        saved = commit_or_show(lambda: services.update_person(current_user, person, **_person_values(form)), form)
+        saved = run_service(lambda: services.update_person(current_user, person, **_person_values(form)), form)
         if saved is not FAILED:
             flash("已保存", "success")
             return redirect(url_for("roster.person_detail", person_id=person.id))
@@ -145,7 +144,7 @@ def org_create():
     """Add an organisation under one the user manages."""
     form = _org_form()
     if form.validate_on_submit():
-        added = commit_or_show(lambda: services.add_organisation(
+        added = run_service(lambda: services.add_organisation(
             current_user, form.name.data, form.kind.data, form.parent_id.data, form.sort_order.data or 0))
         if added is not FAILED:
             flash("组织已添加", "success")
@@ -160,7 +159,7 @@ def unit_create():
     """Add an administrative unit looked after by a branch."""
     form = _unit_form()
     if form.validate_on_submit():
-        added = commit_or_show(lambda: services.add_unit(current_user, form.name.data, form.branch_id.data))
+        added = run_service(lambda: services.add_unit(current_user, form.name.data, form.branch_id.data))
         if added is not FAILED:
             flash("单位已添加", "success")
     else:
@@ -174,7 +173,7 @@ def import_start():
     """Upload a sheet; a clean file is written at once, otherwise the errors are listed."""
     form = ImportForm()
     if form.validate_on_submit():
-        received = commit_or_show(lambda: importer.receive(current_user, form.file.data), form)
+        received = run_service(lambda: importer.receive(current_user, form.file.data), form)
         if received is not FAILED:
             batch, report = received
             if report.ok:
@@ -188,7 +187,7 @@ def import_start():
 @require("roster.import")
 def import_accept(batch_id):
     """Write only the valid rows of a checked file, at the user's explicit request."""
-    batch = commit_or_show(lambda: importer.commit(current_user, batch_id, only_valid=True))
+    batch = run_service(lambda: importer.commit(current_user, batch_id, only_valid=True))
     if batch is FAILED:
         return redirect(url_for("roster.import_start"))
     flash(f"已导入有效行 {batch.imported_rows} 人，跳过错误行 {batch.error_rows} 行", "success")
@@ -207,5 +206,4 @@ def import_template():
 def export():
     """The roster (within the user's scope, as filtered) as .xlsx; audited."""
     stream = exporter.export_roster(current_user, branch_id=request.form.get("branch", type=int))
-    db.session.commit()
     return send_file(stream, as_attachment=True, download_name="花名册.xlsx")

@@ -100,7 +100,7 @@ def test_csrf_is_enforced_on_posts(csrf_client, world):
 
 
 def test_errors_are_chinese_pages_with_an_incident_id_and_no_trace(caplog):
-    app = create_app({"CONFIG": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app({"CONFIG": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://", "PROPAGATE_EXCEPTIONS": False})
 
     def boom():
         raise RuntimeError("secret internal detail")

@@ -9,6 +9,7 @@ from portal.core import clock
 from portal.core.exceptions import ConflictError, ValidationError
 from portal.credits.models import LedgerEntry
 from portal.extensions import db
+from portal.study.jobs import daily as daily_jobs
 from portal.study.models.daily import DailyAnswer, DailyQuestion
 from portal.study.services import daily
 from tests.conftest import login, run_concurrently
@@ -88,8 +89,8 @@ def test_the_job_stores_each_branchs_draw_once(world, day):
     make_question(world.committee, stem="题一")
     make_question(world.committee, stem="题二")
     db.session.commit()
-    assert daily.draw_daily_questions(day) == 2
-    assert daily.draw_daily_questions(day) == 0
+    assert daily_jobs.draw_daily_questions(day) == 2
+    assert daily_jobs.draw_daily_questions(day) == 0
     rows = db.session.scalars(select(DailyQuestion)).all()
     assert {r.organisation_id for r in rows} == {world.branch_a.id, world.branch_b.id}
     assert all(r.auto and r.picked_by_id is None for r in rows)

@@ -14,7 +14,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.core.clock import localnow, utcnow
-from portal.core.exceptions import ConflictError, NotFound, ValidationError
+from portal.core.exceptions import ConflictError, ValidationError
 from portal.core.markdown import render
 from portal.credits import services as credits
 from portal.extensions import db
@@ -22,12 +22,12 @@ from portal.roster import services as roster
 from portal.roster.models import OrgKind
 from portal.study.models.daily import DailyAnswer, DailyQuestion
 from portal.study.models.questions import OPTION_LETTERS, Question, QuestionKind
-from portal.study.services import bank, marking
+from portal.study.services import bank, credit_rules, marking
 
 RECENT_DAYS = 60
 PICK_AHEAD_DAYS = 60
 HISTORY_LENGTH = 14
-CREDIT_RULE = "daily_question"
+CREDIT_RULE = credit_rules.DAILY_QUESTION
 
 
 @dataclass
@@ -120,19 +120,13 @@ def ensure_row(branch, day, resolved):
     return row
 
 
-def draw_daily_questions(day=None):
-    """Job: store the automatic draw for every branch with no pick for the day; safe to run twice."""
-    day = day or today()
-    drawn = 0
-    for org in roster.organisation_tree():
-        if org.kind != OrgKind.BRANCH:
-            continue
-        resolved = resolve(org, day)
-        if resolved.row is None and resolved.question is not None:
-            ensure_row(org, day, resolved)
-            drawn += 1
-    db.session.commit()
-    return drawn
+def draw_for(branch, day):
+    """Store the automatic draw of `branch` for `day` if it has no question yet; True if one was stored."""
+    resolved = resolve(branch, day)
+    if resolved.row is not None or resolved.question is None:
+        return False
+    ensure_row(branch, day, resolved)
+    return True
 
 
 # --- the member's side -----------------------------------------------------------------------------
@@ -179,7 +173,7 @@ def answer(person, question_id, raw, day=None):
     resolved = resolve(person.branch, day)
     question = resolved.question
     if question is None:
-        raise NotFound("今天暂无每日一题")
+        raise ValidationError("今天暂无每日一题")
     if question_id != question.id:
         raise ConflictError("今天的题目已更换，请查看新题目后重新作答")
     blanks = len(question.answer) if question.kind == QuestionKind.FILL else None
@@ -265,7 +259,7 @@ def unpick(actor, org_id, day):
     row = db.session.scalar(select(DailyQuestion).where(
         DailyQuestion.organisation_id == org.id, DailyQuestion.day == day, DailyQuestion.auto.is_(False)))
     if row is None:
-        raise NotFound("这一天没有指定的题目")
+        raise ValidationError("这一天没有指定的题目")
     _refuse_if_answered(row)
     db.session.execute(delete(DailyQuestion).where(DailyQuestion.id == row.id))
     return org

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.core import markdown
 from portal.core.clock import localnow
-from portal.core.forms import FAILED, commit_or_show
+from portal.core.forms import FAILED, run_service
 from portal.core.permissions import require
 from portal.study.forms.articles import ArticleForm, AssignmentForm
 from portal.study.services import articles as services
@@ -65,7 +65,7 @@ def article_new():
     form = _article_form()
     preview = _preview(form)
     if preview is None and form.validate_on_submit():
-        article = commit_or_show(lambda: services.create_article(
+        article = run_service(lambda: services.create_article(
             current_user, form.organisation_id.data, **_values(form)), form)
         if article is not FAILED:
             flash(f"已发布《{article.title}》", "success")
@@ -81,7 +81,7 @@ def article_edit(article_id):
     form = _article_form(article)
     preview = _preview(form)
     if preview is None and form.validate_on_submit():
-        saved = commit_or_show(lambda: services.update_article(current_user, article, **_values(form)), form)
+        saved = run_service(lambda: services.update_article(current_user, article, **_values(form)), form)
         if saved is not FAILED:
             flash("已保存", "success")
             return redirect(url_for("study.article", article_id=article.id))
@@ -92,7 +92,7 @@ def article_edit(article_id):
 @require("study.manage")
 def article_retire(article_id):
     """Take an article down (kept, with its reads, for the records)."""
-    article = commit_or_show(lambda: services.retire_article(current_user, article_id))
+    article = run_service(lambda: services.retire_article(current_user, article_id))
     if article is not FAILED:
         flash(f"《{article.title}》已下架，阅读记录仍然保留", "success")
     return redirect(url_for("study.article", article_id=article_id))
@@ -102,7 +102,7 @@ def article_retire(article_id):
 @require("study.manage")
 def article_restore(article_id):
     """Put a retired article back into use."""
-    article = commit_or_show(lambda: services.restore_article(current_user, article_id))
+    article = run_service(lambda: services.restore_article(current_user, article_id))
     if article is not FAILED:
         flash(f"《{article.title}》已恢复", "success")
     return redirect(url_for("study.article", article_id=article_id))
@@ -143,7 +143,7 @@ def article_plan_new():
         form.article_id.data = request.args.get("article", type=int)
         form.day.data = _date_arg("day") or localnow().date()
     if form.validate_on_submit():
-        added = commit_or_show(lambda: services.assign(
+        added = run_service(lambda: services.assign(
             current_user, form.article_id.data, form.day.data, form.organisation_ids.data), form)
         if added is not FAILED:
             flash(f"已安排 {len(added)} 个组织在 {form.day.data:%Y-%m-%d} 学习", "success")
@@ -155,7 +155,7 @@ def article_plan_new():
 @require("study.manage")
 def article_plan_delete(assignment_id):
     """Take an assignment for today or later off the plan."""
-    removed = commit_or_show(lambda: services.remove_assignment(current_user, assignment_id))
+    removed = run_service(lambda: services.remove_assignment(current_user, assignment_id))
     if removed is not FAILED:
         flash("已取消该学习安排", "success")
         return redirect(url_for("study.article_plan", start=removed.day.isoformat()))

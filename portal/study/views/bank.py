@@ -4,7 +4,7 @@ from flask import current_app, flash, redirect, render_template, request, send_f
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal.core.forms import FAILED, commit_or_show
+from portal.core.forms import FAILED, run_service
 from portal.core.permissions import require
 from portal.study.forms.bank import ImportForm, QuestionForm
 from portal.study.models.questions import KIND_LABELS
@@ -58,7 +58,7 @@ def question_create():
     """Add a question to a bank the user manages."""
     form = _question_form()
     if form.validate_on_submit():
-        added = commit_or_show(
+        added = run_service(
             lambda: bank.create_question(current_user, form.organisation_id.data, **form.values()), form)
         if added is not FAILED:
             flash(f"已添加第 {added.id} 号题", "success")
@@ -87,7 +87,7 @@ def question_edit(question_id):
     if request.method == "GET":
         form.load(question)
     if form.validate_on_submit():
-        saved = commit_or_show(lambda: bank.update_question(current_user, question, **form.values()), form)
+        saved = run_service(lambda: bank.update_question(current_user, question, **form.values()), form)
         if saved is not FAILED:
             flash("已保存", "success")
             return redirect(url_for("study.question_detail", question_id=question.id))
@@ -99,7 +99,7 @@ def question_edit(question_id):
 def question_retire(question_id):
     """Take a question out of use; it stays in the bank and in past tests."""
     question = bank.get_question_for(current_user, question_id)
-    if commit_or_show(lambda: bank.retire_question(current_user, question)) is not FAILED:
+    if run_service(lambda: bank.retire_question(current_user, question)) is not FAILED:
         flash("已停用：不会再被抽到每日一题或新的测试", "success")
     return redirect(url_for("study.question_detail", question_id=question_id))
 
@@ -109,7 +109,7 @@ def question_retire(question_id):
 def question_restore(question_id):
     """Put a retired question back into use."""
     question = bank.get_question_for(current_user, question_id)
-    if commit_or_show(lambda: bank.restore_question(current_user, question)) is not FAILED:
+    if run_service(lambda: bank.restore_question(current_user, question)) is not FAILED:
         flash("已恢复使用", "success")
     return redirect(url_for("study.question_detail", question_id=question_id))
 
@@ -124,7 +124,7 @@ def bank_import_start():
     """Upload a sheet: a clean file is imported at once, otherwise every row's problem is listed."""
     form = _import_form()
     if form.validate_on_submit():
-        outcome = commit_or_show(
+        outcome = run_service(
             lambda: bank_import.receive(current_user, form.organisation_id.data, form.file.data), form)
         if outcome is not FAILED and outcome.report.ok:
             flash(f"导入成功：共 {outcome.imported} 道题", "success")
@@ -141,7 +141,7 @@ def bank_import_start():
 def bank_import_accept():
     """Import only the valid rows of the file just checked, at the user's explicit request."""
     staged = session.pop(IMPORT_SESSION_KEY, None) or {}
-    report = commit_or_show(lambda: bank_import.accept_valid(
+    report = run_service(lambda: bank_import.accept_valid(
         current_user, staged.get("org"), staged.get("token"), staged.get("filename", "")))
     if report is FAILED:
         return redirect(url_for("study.bank_import_start"))

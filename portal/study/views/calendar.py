@@ -3,7 +3,7 @@
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.core.forms import FAILED, PortalForm, commit_or_show
+from portal.core.forms import FAILED, PortalForm, run_service
 from portal.core.permissions import login_required, public
 from portal.study.services import calendar
 from portal.study.views import blueprint
@@ -39,7 +39,7 @@ def calendar_feed_regenerate():
     if current_user.person is None:
         flash("您的账号没有关联花名册人员，没有个人日历", "warning")
     elif PortalForm().validate_on_submit():
-        token = commit_or_show(lambda: calendar.regenerate_token(current_user.person))
+        token = run_service(lambda: calendar.regenerate_token(current_user.person))
         if token is not FAILED:
             flash("已生成新的订阅链接；旧链接（如有）已失效，请在手机日历中重新订阅", "success")
     return redirect(url_for("study.calendar_month"))

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from portal.core.forms import FAILED, commit_or_show
+from portal.core.forms import FAILED, run_service
 from portal.core.permissions import login_required, require
 from portal.study.forms.bank import PickForm
 from portal.study.services import bank, daily
@@ -36,7 +36,7 @@ def daily_answer():
     """Answer today's question once; the feedback and the correct answer follow at once."""
     raw = request.form.getlist("blank") if request.form.getlist("blank") else request.form.getlist("answer")
     question_id = request.form.get("question_id", type=int)
-    saved = commit_or_show(lambda: daily.answer(current_user.person, question_id, raw))
+    saved = run_service(lambda: daily.answer(current_user.person, question_id, raw))
     if saved is not FAILED:
         if saved.correct:
             flash("回答正确！", "success")
@@ -65,7 +65,7 @@ def daily_pick(question_id):
     if request.method == "GET":
         form.day.data = date.fromordinal(daily.today().toordinal() + 1)
     if form.validate_on_submit():
-        picked = commit_or_show(lambda: daily.pick(
+        picked = run_service(lambda: daily.pick(
             current_user, form.organisation_id.data, form.day.data, question.id), form)
         if picked is not FAILED:
             flash(f"已设为 {picked.day:%Y-%m-%d} 的每日一题", "success")
@@ -79,6 +79,6 @@ def daily_unpick():
     """Withdraw a pick for a day that nobody has answered yet."""
     org_id = request.form.get("org", type=int)
     day = request.form.get("day", type=date.fromisoformat)
-    if commit_or_show(lambda: daily.unpick(current_user, org_id, day)) is not FAILED:
+    if run_service(lambda: daily.unpick(current_user, org_id, day)) is not FAILED:
         flash("已取消指定，这一天将使用上级指定的题目或自动抽题", "success")
     return redirect(url_for("study.daily_manage", org=org_id))

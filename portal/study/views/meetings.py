@@ -11,7 +11,7 @@ from flask import Response, flash, redirect, render_template, request, send_file
 from flask_login import current_user
 
 from portal.core import markdown
-from portal.core.forms import FAILED, PortalForm, commit_or_show
+from portal.core.forms import FAILED, PortalForm, run_service
 from portal.core.permissions import login_required, require
 from portal.study.forms.meetings import (
     CancelForm,
@@ -85,7 +85,7 @@ def meeting_checkin(meeting_id):
     meeting, mine = meetings.get_attending(current_user.person, meeting_id)
     form = CheckinForm(code=request.args.get("code", "")[:6])
     if form.validate_on_submit():
-        outcome = commit_or_show(lambda: attendance.check_in(current_user.person, meeting_id, form.code.data), form)
+        outcome = run_service(lambda: attendance.check_in(current_user.person, meeting_id, form.code.data), form)
         if outcome is not FAILED and outcome.ok:
             flash(outcome.message, "success")
             return _detail(meeting_id)
@@ -103,10 +103,10 @@ def meeting_leave(meeting_id):
     form = LeaveForm()
     if form.validate_on_submit():
         if form.withdraw.data:
-            done = commit_or_show(lambda: attendance.withdraw_leave(current_user.person, meeting_id))
+            done = run_service(lambda: attendance.withdraw_leave(current_user.person, meeting_id))
             message = "已撤销请假，请按时参加"
         else:
-            done = commit_or_show(lambda: attendance.request_leave(current_user.person, meeting_id,
+            done = run_service(lambda: attendance.request_leave(current_user.person, meeting_id,
                                                                    form.reason.data))
             message = "请假已提交，支部书记会在考勤表中看到您的原因"
         if done is not FAILED:
@@ -124,7 +124,7 @@ def meeting_reflection(meeting_id):
     existing = reflections.own_reflection(current_user.person_id, meeting_id)
     form = ReflectionForm(obj=existing)
     if form.validate_on_submit():
-        saved = commit_or_show(lambda: reflections.submit(current_user.person, meeting_id, form.body.data), form)
+        saved = run_service(lambda: reflections.submit(current_user.person, meeting_id, form.body.data), form)
         if saved is not FAILED:
             flash("心得体会已保存；评分前可以继续修改", "success")
             return _detail(meeting_id)
@@ -157,7 +157,7 @@ def meeting_create():
         return render_template("study/meetings/pick_branch.html", branches=branches)
     form = _meeting_form(branch.id)
     if form.validate_on_submit():
-        created = commit_or_show(lambda: meetings.schedule(
+        created = run_service(lambda: meetings.schedule(
             current_user, branch.id, form.draft(request.files.getlist(form.attachments.name))), form)
         if created is not FAILED:
             flash(f"已安排“{created.topic}”，应到人员已收到通知", "success")
@@ -172,7 +172,7 @@ def meeting_edit(meeting_id):
     meeting = meetings.get_managed(current_user, meeting_id)
     form = _meeting_form(meeting.branch_id, meeting)
     if form.validate_on_submit():
-        saved = commit_or_show(lambda: meetings.update(
+        saved = run_service(lambda: meetings.update(
             current_user, meeting_id, form.draft(request.files.getlist(form.attachments.name))), form)
         if saved is not FAILED:
             flash("已保存；时间或地点有变化时，应到人员会收到通知", "success")
@@ -196,7 +196,7 @@ def meeting_cancel(meeting_id):
     meetings.get_managed(current_user, meeting_id)  # another branch's session: 404
     form = CancelForm()
     if (form.validate_on_submit()
-            and commit_or_show(lambda: meetings.cancel(current_user, meeting_id, form.reason.data)) is not FAILED):
+            and run_service(lambda: meetings.cancel(current_user, meeting_id, form.reason.data)) is not FAILED):
         flash("会议已取消，应到人员已收到通知", "success")
     return _detail(meeting_id)
 
@@ -207,7 +207,7 @@ def meeting_attachment_delete(meeting_id, attachment_id):
     """Remove one material file."""
     meetings.get_managed(current_user, meeting_id)
     if PortalForm().validate_on_submit():
-        removed = commit_or_show(lambda: meetings.remove_attachment(current_user, meeting_id, attachment_id))
+        removed = run_service(lambda: meetings.remove_attachment(current_user, meeting_id, attachment_id))
         if removed is not FAILED:
             flash(f"已删除附件“{removed.filename}”", "success")
     return _detail(meeting_id)
@@ -244,7 +244,7 @@ def meeting_code_regenerate(meeting_id):
     """Give the session a new check-in code (the old code and QR code stop working)."""
     meetings.get_managed(current_user, meeting_id)
     if (PortalForm().validate_on_submit()
-            and commit_or_show(lambda: attendance.regenerate_code(current_user, meeting_id)) is not FAILED):
+            and run_service(lambda: attendance.regenerate_code(current_user, meeting_id)) is not FAILED):
         flash("已更换签到码，旧签到码和二维码已失效", "success")
     return redirect(url_for("study.meeting_checkin_board", meeting_id=meeting_id))
 
@@ -265,7 +265,7 @@ def meeting_attendance_mark(meeting_id, person_id):
     meetings.get_managed(current_user, meeting_id)
     form = MarkForm()
     if form.validate_on_submit():
-        result = commit_or_show(lambda: attendance.mark(current_user, meeting_id, person_id, form.status.data,
+        result = run_service(lambda: attendance.mark(current_user, meeting_id, person_id, form.status.data,
                                                         form.note.data))
         if result is not FAILED:
             row, warning = result
@@ -284,7 +284,7 @@ def meeting_minutes(meeting_id):
     meeting = meetings.get_managed(current_user, meeting_id)
     form = MinutesForm(obj=meeting)
     if (form.validate_on_submit()
-            and commit_or_show(lambda: meetings.save_minutes(current_user, meeting_id, form.minutes.data),
+            and run_service(lambda: meetings.save_minutes(current_user, meeting_id, form.minutes.data),
                                form) is not FAILED):
         flash("会议记录已保存", "success")
         return _detail(meeting_id)
@@ -307,7 +307,7 @@ def reflection_grade(reflection_id):
     reflection = reflections.get_managed(current_user, reflection_id)
     form = GradeForm()
     if form.validate_on_submit():
-        graded = commit_or_show(lambda: reflections.grade(current_user, reflection_id, form.grade.data,
+        graded = run_service(lambda: reflections.grade(current_user, reflection_id, form.grade.data,
                                                           form.comment.data))
         if graded is not FAILED:
             flash(f"已为{graded.person.name}的心得体会评分：{graded.grade} 分", "success")

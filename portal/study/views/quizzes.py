@@ -5,7 +5,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from portal.core.clock import to_local
-from portal.core.forms import FAILED, commit_or_show
+from portal.core.forms import FAILED, run_service
 from portal.core.permissions import require
 from portal.roster.models import OrgKind
 from portal.study.forms.quizzes import RULE_ROWS, OverrideForm, QuizForm
@@ -67,7 +67,7 @@ def _save(form, quiz):
 
 def _edit_page(form, quiz=None):
     if form.validate_on_submit():
-        saved = commit_or_show(lambda: _save(form, quiz), form)
+        saved = run_service(lambda: _save(form, quiz), form)
         if saved is not FAILED:
             flash("测试已保存为草稿；检查题库题量后即可发布", "success")
             return redirect(url_for("study.quiz_manage", quiz_id=saved.id))
@@ -108,7 +108,7 @@ def quiz_manage(quiz_id):
 def quiz_publish(quiz_id):
     """Publish a draft to its branches."""
     quiz = quizzes.get_quiz_for_manager(current_user, quiz_id)
-    if commit_or_show(lambda: quizzes.publish(current_user, quiz)) is not FAILED:
+    if run_service(lambda: quizzes.publish(current_user, quiz)) is not FAILED:
         flash("测试已发布，参测人员可在“每周一测”中作答", "success")
     return redirect(url_for("study.quiz_manage", quiz_id=quiz.id))
 
@@ -136,7 +136,7 @@ def quiz_overrides(quiz_id):
     quiz = quizzes.get_quiz_for_manager(current_user, quiz_id)
     form = _override_form(quiz)
     if form.validate_on_submit():
-        granted = commit_or_show(lambda: _grant(form, quiz), form)
+        granted = run_service(lambda: _grant(form, quiz), form)
         if granted is not FAILED:
             flash(f"已为 {len(granted)} 人单独安排", "success")
             return redirect(url_for("study.quiz_overrides", quiz_id=quiz.id))
