@@ -9,7 +9,7 @@ from portal.accounts.models import User
 from portal.core import clock
 from portal.credits.models import LedgerEntry
 from portal.extensions import db
-from portal.study.models.articles import ArticleRead, ArticleVisit
+from portal.study.models.articles import ArticleRead
 from portal.study.services import reading
 from tests.conftest import run_concurrently
 from tests.study.article_factories import NOW, TODAY, make_article, plan, token_of
@@ -72,6 +72,15 @@ def test_confirming_after_exactly_the_minimum_time_counts_once_with_one_credit(c
     assert len(reads()) == 1 and len(study_credits()) == 1
     page = open_page(client, today_article)
     assert "您已于" in page and "我已读完" not in page
+
+
+def test_the_longest_visit_token_fits_the_confirm_form(app):
+    from portal.study.forms.articles import ReadForm
+
+    with app.test_request_context(method="POST"):
+        longest = reading._signer().dumps([2**63, 2**63, 99_999_999_999_999])  # ids and a time far beyond any real
+        form = ReadForm(formdata=None, token=longest)
+        assert form.validate(), form.errors
 
 
 def test_reloading_the_page_starts_a_new_visit(client, login_as, world, today_article):
@@ -157,7 +166,7 @@ def test_an_article_not_on_the_branch_plan_does_not_count(client, login_as, worl
     login_as(world.users.member)
     page = open_page(client, article)
     assert "不在本支部已开始的学习安排中" in page and "我已读完" not in page
-    assert db.session.scalar(select(func.count(ArticleVisit.id))) == 0
+    assert 'name="token"' not in page  # no visit to confirm
 
 
 def test_tomorrows_article_opens_tomorrow(client, login_as, world):
@@ -238,15 +247,28 @@ def test_the_countdown_script_is_a_static_file(client, login_as, world, today_ar
     assert client.get("/static/js/reading.js").status_code == 200
 
 
-def test_old_unused_visits_are_purged(client, login_as, world, today_article):
-    from portal.study.jobs.articles import purge_old_visits
-
+def test_opening_an_article_writes_nothing_and_an_old_visit_no_longer_counts(client, login_as, world, today_article):
     login_as(world.users.member)
     old = token_of(open_page(client, today_article))
-    db.session.execute(ArticleVisit.__table__.update().values(started_at=NOW - timedelta(days=2, minutes=1)))
-    db.session.commit()
+    clock.freeze(NOW + reading.VISIT_MAX_AGE)
+    client.get("/")  # the session itself has timed out by now: log in again
+    login_as(world.users.member)
     fresh = token_of(open_page(client, today_article))
-    assert purge_old_visits() == 1 and purge_old_visits() == 0
+    clock.freeze(NOW + reading.VISIT_MAX_AGE + timedelta(seconds=1))
     assert "阅读记录无效或已过期" in confirm(client, today_article, old).get_data(as_text=True)
-    clock.freeze(NOW + timedelta(minutes=2))
+    assert reads() == []
+    clock.freeze(NOW + reading.VISIT_MAX_AGE + timedelta(minutes=2))
     assert confirm(client, today_article, fresh).status_code == 302
+    assert len(reads()) == 1
+
+
+def test_a_visit_signed_with_another_key_does_not_count(app, client, login_as, world, today_article):
+    from itsdangerous import URLSafeSerializer
+
+    login_as(world.users.member)
+    open_page(client, today_article)
+    forged = URLSafeSerializer("another secret", salt="study.article-visit").dumps(
+        [world.people.member.id, today_article.id, 0])
+    clock.freeze(NOW + timedelta(minutes=5))
+    assert "阅读记录无效或已过期" in confirm(client, today_article, forged).get_data(as_text=True)
+    assert reads() == []

@@ -46,4 +46,4 @@ class AssignmentForm(PortalForm):
 class ReadForm(PortalForm):
     """"我已读完": carries the visit token of the page it was served on."""
 
-    token = HiddenField(validators=[Optional(), Length(max=100)])
+    token = HiddenField(validators=[Optional(), Length(max=200)])

@@ -1,4 +1,4 @@
-"""每日一学 jobs: the 20:00 reminder about today's unread articles, and tidying old page visits."""
+"""每日一学 jobs: the 20:00 reminder about today's unread articles."""
 
 import logging
 from datetime import time
@@ -12,7 +12,7 @@ from portal.inbox.services import notify_many
 from portal.roster.models import Organisation, OrgKind, Person, PersonStatus
 from portal.study.models.articles import Article, ArticleRead, StudyAssignment
 from portal.study.services.articles import chain_ids
-from portal.study.services.reading import STUDENT_STATUSES, purge_visits
+from portal.study.services.reading import STUDENT_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -78,15 +78,7 @@ def remind_unread_articles(now=None):
     return due
 
 
-def purge_old_visits():
-    """Delete article page visits older than two days (unused tokens); safe to run twice."""
-    removed = purge_visits()
-    db.session.commit()
-    return removed
-
-
 # (job id, function, cron fields in Asia/Shanghai)
 SCHEDULE = [
     ("study.remind_unread_articles", remind_unread_articles, {"hour": 20, "minute": 0}),
-    ("study.purge_old_visits", purge_old_visits, {"hour": 3, "minute": 30}),
 ]

@@ -1,4 +1,4 @@
-"""每日一学: articles, the study plan that assigns them, page visits and reads."""
+"""每日一学: articles, the study plan that assigns them, and reads."""
 
 from datetime import date, datetime
 
@@ -95,21 +95,6 @@ class StudyAssignment(db.Model):
 
     article = relationship("Article")
     organisation = relationship("Organisation")
-
-
-class ArticleVisit(db.Model):
-    """One serving of an article page to a reader: the server's start time behind a random token.
-
-    Only the token's sha256 is stored; the token itself lives in the page's form.
-    """
-
-    __tablename__ = "article_visit"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), nullable=False, index=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("article.id"), nullable=False)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False, index=True)
 
 
 class ArticleRead(db.Model):

@@ -1,15 +1,17 @@
 """每日一学 for the reader: today's articles, the timed reading rule, and reads with their credit.
 
-The rule is the server's alone: serving the article page records a visit (server time) behind a
-random token; "我已读完" is accepted only with a token of this person's visit to this article
-that is at least `reading_seconds` old. A page's countdown script only mirrors that.
+The rule is the server's alone: serving the article page hands the reader a visit token, signed
+with the portal's secret, naming the person, the article and the server's time (to the ms); "我已读完" is
+accepted only with a token of this person's visit to this article that is at least
+`reading_seconds` old (and at most VISIT_MAX_AGE). Serving the page writes nothing: the token
+carries the start. A page's countdown script only mirrors the rule.
 """
 
-import hashlib
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,17 +20,20 @@ from portal.core.exceptions import NotFound, PermissionDenied, ValidationError
 from portal.credits import services as credits
 from portal.extensions import db
 from portal.roster.models import PARTY_STATUSES, PersonStatus, PoliticalStatus
-from portal.study.models.articles import Article, ArticleRead, ArticleVisit, StudyAssignment
+from portal.study.models.articles import Article, ArticleRead, StudyAssignment
+from portal.study.services import credit_rules
 from portal.study.services.articles import chain_ids, get_article_for
 
 STUDENT_STATUSES = frozenset({*PARTY_STATUSES, PoliticalStatus.ACTIVIST})
-CREDIT_RULE = "study_read"
+CREDIT_RULE = credit_rules.READ
 CREDIT_SOURCE = "article_read"
 
 NO_PERSON = "您的账号没有关联花名册上的人员，每日一学面向花名册上的党员和入党积极分子。"
 NOT_STUDENT = "每日一学面向党员和入党积极分子；您在花名册上的政治面貌是“{status}”，可以阅读文章，但不计学习记录和积分。"
 NO_BRANCH = "您在花名册上还没有所属党支部，请联系支部书记。"
 NOT_ON_POST = "您在花名册上的状态是“{status}”，每日一学只面向在岗人员。"
+# A visit token older than this no longer counts: the reader opens the article again.
+VISIT_MAX_AGE = timedelta(hours=12)
 
 
 def reader_problem(user):
@@ -43,10 +48,6 @@ def reader_problem(user):
     if person.branch is None:
         return NO_BRANCH
     return None
-
-
-def _hash(token):
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def week_of(day):
@@ -148,7 +149,7 @@ def _countable_problem(user, article, today):
 
 
 def start_reading(user, article_id, token=None, today=None):
-    """Serve an article: the article and, for a reader it counts for, a visit token.
+    """Serve an article: the article and, for a reader it counts for, a visit token (nothing written).
 
     A fresh visit each time, except when the page is shown again after a refused "我已读完":
     then the reader's own visit (`token`) continues, so the clock does not start over.
@@ -162,29 +163,36 @@ def start_reading(user, article_id, token=None, today=None):
     read = reads_of(user.person, [article.id]).get(article.id)
     if read is not None:
         return article, ReadingState(read=read)
-    visit = _visit(token, user.person, article)
-    if visit is None:
-        token = secrets.token_urlsafe(32)
-        visit = ArticleVisit(token_hash=_hash(token), person_id=user.person.id, article_id=article.id,
-                             started_at=utcnow())
-        db.session.add(visit)
-        db.session.flush()
-    return article, ReadingState(token=token, seconds=_seconds_left(article, visit, utcnow()))
+    now = utcnow()
+    started = _visit_start(token, user.person, article, now)
+    if started is None:
+        started = now
+        token = _signer().dumps([user.person.id, article.id, round(started.timestamp() * 1000)])
+    return article, ReadingState(token=token, seconds=_seconds_left(article, started, now))
 
 
-def _visit(token, person, article):
-    """The person's visit to the article behind `token`, or None (unknown, someone else's, another article)."""
+def _signer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="study.article-visit")
+
+
+def _visit_start(token, person, article, now):
+    """When the visit behind `token` began, or None (forged, someone else's, another article, too old)."""
     if not token:
         return None
-    visit = db.session.scalar(select(ArticleVisit).where(ArticleVisit.token_hash == _hash(token)))
-    if visit is None or visit.person_id != person.id or visit.article_id != article.id:
+    try:
+        person_id, article_id, started_ms = _signer().loads(token)
+        started = datetime.fromtimestamp(started_ms / 1000, UTC)
+    except (BadSignature, TypeError, ValueError, OverflowError):
         return None
-    return visit
+    ours = person_id == person.id and article_id == article.id
+    if not ours or started > now or now - started > VISIT_MAX_AGE:
+        return None
+    return started
 
 
-def _seconds_left(article, visit, now):
+def _seconds_left(article, started, now):
     """Whole seconds still to read (rounded up), 0 when the minimum time has passed."""
-    left = article.reading_seconds - (now - visit.started_at).total_seconds()
+    left = article.reading_seconds - (now - started).total_seconds()
     return max(0, int(-(-left // 1)))
 
 
@@ -200,18 +208,18 @@ def finish_reading(user, article_id, token, today=None):
     if problem is not None:
         raise PermissionDenied(problem)
     person = user.person
-    visit = _visit(token, person, article)
-    if visit is None:
+    now = utcnow()
+    started = _visit_start(token, person, article, now)
+    if started is None:
         existing = reads_of(person, [article.id]).get(article.id)
         if existing is not None:
             return existing, False
         raise ValidationError("阅读记录无效或已过期，请重新打开文章阅读后再确认")
-    now = utcnow()
-    left = _seconds_left(article, visit, now)
+    left = _seconds_left(article, started, now)
     if left > 0:
         raise ValidationError(f"阅读时间还不够，请再阅读 {left} 秒后再点“我已读完”")
     read = ArticleRead(person_id=person.id, article_id=article.id, branch_id=person.branch_id,
-                       started_at=visit.started_at, read_at=now)
+                       started_at=started, read_at=now)
     try:
         with db.session.begin_nested():
             db.session.add(read)
@@ -222,10 +230,3 @@ def finish_reading(user, article_id, token, today=None):
         return existing, False
     credits.award(person, CREDIT_RULE, credits.Source(CREDIT_SOURCE, read.id), when=now)
     return read, True
-
-
-def purge_visits(older_than_days=2):
-    """Delete page visits older than a couple of days (their tokens can no longer matter)."""
-    cutoff = utcnow() - timedelta(days=older_than_days)
-    result = db.session.execute(ArticleVisit.__table__.delete().where(ArticleVisit.started_at < cutoff))
-    return result.rowcount

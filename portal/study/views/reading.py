@@ -4,9 +4,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.core import markdown
-from portal.core.forms import FAILED, commit_or_show
+from portal.core.forms import FAILED, run_service
 from portal.core.permissions import login_required, require
-from portal.extensions import db
 from portal.study.forms.articles import ReadForm
 from portal.study.services import articles as articles_service
 from portal.study.services import daily as daily_service
@@ -27,13 +26,12 @@ def today():
 @blueprint.route("/articles/<int:article_id>")
 @login_required
 def article(article_id):
-    """An article, rendered from sanitised Markdown; serving it to a reader starts the reading clock."""
+    """An article, rendered from sanitised Markdown; serving it to a reader starts the reading clock (a token)."""
     return _article_page(article_id)
 
 
 def _article_page(article_id, token=None, status=200):
     shown, state = reading.start_reading(current_user, article_id, token)
-    db.session.commit()  # the visit must exist before the reader can confirm it
     return render_template(
         "study/articles/article.html", article=shown, state=state, body=markdown.render(shown.body),
         form=ReadForm(formdata=None, token=state.token), can_edit=articles_service.can_edit(current_user, shown),
@@ -48,7 +46,7 @@ def article_read(article_id):
     if not form.validate_on_submit():
         flash("提交的阅读记录无效，请重新打开文章阅读", "danger")
         return redirect(url_for("study.article", article_id=article_id))
-    result = commit_or_show(lambda: reading.finish_reading(current_user, article_id, form.token.data))
+    result = run_service(lambda: reading.finish_reading(current_user, article_id, form.token.data))
     if result is FAILED:
         # The same page again, the reader's own visit (if the token was one) still running.
         return _article_page(article_id, form.token.data, status=400)
