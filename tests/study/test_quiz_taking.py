@@ -226,15 +226,28 @@ def test_auto_close_at_the_deadline_by_the_job(world, login_as):
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
 
 
-def test_open_attempt_is_closed_when_touched(world, login_as):
+def test_an_attempt_past_its_deadline_is_shown_as_time_up_and_closed_by_the_members_post(world, login_as):
     quiz = _quiz(world, time_limit=10)
     client = login_as(world.users.member)
     attempt, start = _start_frozen(client, quiz)
+    item = _item(attempt, "true_false")
+    _answer(client, attempt, item, item.answer[0])
     clock.freeze(start + timedelta(minutes=30))
+    # Looking writes nothing: the page and the test's page say the time is up and offer to hand in.
     page = client.get(f"/study/attempts/{attempt.id}").get_data(as_text=True)
+    assert 'data-testid="time-up"' in page and "交卷" in page
+    intro = client.get(f"/study/quizzes/{quiz.id}").get_data(as_text=True)
+    assert "答题时间已到" in intro and "交卷并查看成绩" in intro
+    db.session.expire_all()
+    assert db.session.get(QuizAttempt, attempt.id).status == AttemptStatus.OPEN
+    # 交卷并查看成绩 (or the page's 交卷) closes it with the answers saved before the deadline.
+    response = client.post(f"/study/quizzes/{quiz.id}/start")
+    assert response.location.endswith(f"/study/attempts/{attempt.id}")
+    page = client.get(response.location).get_data(as_text=True)
     assert "超时自动交卷" in page and 'data-testid="attempt-score"' in page
     db.session.expire_all()
-    assert db.session.get(QuizAttempt, attempt.id).status == AttemptStatus.EXPIRED
+    done = db.session.get(QuizAttempt, attempt.id)
+    assert done.status == AttemptStatus.EXPIRED and done.score == 20.0 and done.finished_at == done.deadline_at
 
 
 def test_extra_minutes_override_moves_an_open_deadline(app, world, login_as):

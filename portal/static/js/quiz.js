@@ -91,8 +91,13 @@
     var left = Math.max(0, Math.round((endsAt - Date.now()) / 1000));
     clock.textContent = "剩余 " + Math.floor(left / 60) + " 分 " + (left % 60) + " 秒";
     if (left === 0) {
-      // The server has closed the attempt with the answers saved so far: show the result.
-      window.setTimeout(function () { window.location.reload(); }, 2000);
+      // Time is up: hand the paper in. The server keeps only what arrived before its deadline
+      // and closes the attempt with the answers saved so far, then shows the result.
+      if (!closed && submit) {
+        closed = true;
+        form.setAttribute("action", submit.getAttribute("formaction"));
+        window.setTimeout(function () { form.submit(); }, 1000);
+      }
       return;
     }
     window.setTimeout(tick, 1000);

@@ -23,9 +23,20 @@ CHUNK = 500  # people per INSERT, well under SQLite's bound-parameter limit
 
 
 def close_expired_attempts(now=None):
-    """Close and mark every open attempt past its deadline (one commit); returns how many."""
-    closed = attempts.close_expired(now or utcnow())
-    db.session.commit()
+    """Close and mark every open attempt past its deadline, one commit each; returns how many this run closed.
+
+    A failure on one attempt is logged and rolled back; the others are still closed.
+    """
+    now = now or utcnow()
+    closed = 0
+    for attempt_id in attempts.expired_attempt_ids(now):
+        try:
+            if attempts.close_expired(attempt_id, now):
+                closed += 1
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - log, and go on closing the others
+            db.session.rollback()
+            log.exception("closing quiz attempt %s failed", attempt_id)
     if closed:
         log.info("closed %d expired quiz attempts", closed)
     return closed

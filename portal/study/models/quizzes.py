@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.clock import utcnow
 from portal.core.models import TimestampMixin, UTCDateTime
 from portal.extensions import db
 
@@ -196,8 +197,15 @@ class QuizAttempt(TimestampMixin, db.Model):
         return self.status == AttemptStatus.OPEN
 
     @property
+    def time_is_up(self):
+        """True for an attempt still open past its deadline: the closing job (or a hand-in) closes it."""
+        return self.is_open and self.deadline_at <= utcnow()
+
+    @property
     def status_label(self):
-        """答题中 / 已交卷 / 超时自动交卷."""
+        """答题中 / 时间已到 / 已交卷 / 超时自动交卷."""
+        if self.time_is_up:
+            return "时间已到，待交卷"
         return ATTEMPT_STATUS_LABELS[AttemptStatus(self.status)]
 
     @property

@@ -1,17 +1,18 @@
 """每周一测 for members: my tests, starting or resuming, autosave, submit, result and review.
 
 An attempt belongs to one person: any other account gets 404 for it. The correct answers are
-only rendered by the review, which the service refuses until every window has closed.
+only rendered by the review, which the service refuses until every window has closed. Pages
+only read: an attempt found past its deadline is closed by the closing job, or at once by the
+member's own hand-in (a POST).
 """
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.core.clock import utcnow
-from portal.core.exceptions import NotFound, PortalError, ValidationError
-from portal.core.forms import FAILED, commit_or_show
-from portal.core.permissions import identity_only, login_required
-from portal.extensions import db
+from portal.core.exceptions import ValidationError
+from portal.core.forms import FAILED, run_service
+from portal.core.permissions import login_required
 from portal.study.services import attempts, quiz_results, quizzes
 from portal.study.views import blueprint
 
@@ -33,9 +34,6 @@ def quiz_intro(quiz_id):
     """A test's rules for the member (time limit, attempts, partial credit) and the start button."""
     quiz = quizzes.get_quiz_for_member(current_user, quiz_id)
     mine = attempts.attempts_of(quiz, current_user.person_id)
-    for attempt in mine:
-        attempts.close_if_expired(attempt)
-    db.session.commit()
     return render_template("study/quizzes/intro.html", quiz=quiz, mine=mine, now=utcnow(),
                            window=quizzes.window_for(quiz, current_user.person_id),
                            policy=quizzes.policy_label(quiz.partial_policy))
@@ -46,7 +44,7 @@ def quiz_intro(quiz_id):
 def quiz_start(quiz_id):
     """Start (or resume) the member's attempt and go to it."""
     quiz = quizzes.get_quiz_for_member(current_user, quiz_id)
-    attempt = commit_or_show(lambda: attempts.start(current_user, quiz))
+    attempt = run_service(lambda: attempts.start(current_user, quiz))
     if attempt is FAILED:
         return redirect(url_for("study.quiz_intro", quiz_id=quiz.id))
     return redirect(url_for("study.attempt_page", attempt_id=attempt.id))
@@ -57,10 +55,10 @@ def quiz_start(quiz_id):
 def attempt_page(attempt_id):
     """The paper while open (resumed with the time left), then the score and, later, the review.
 
+    Past its deadline but not yet closed, the page says so and offers 交卷 with the saved answers.
     The review (correct answers and explanations) appears once the test has closed for everyone.
     """
     attempt = attempts.get_attempt(current_user, attempt_id)
-    db.session.commit()  # an attempt found past its deadline was just closed and marked
     if attempt.is_open:
         return render_template("study/quizzes/take.html", attempt=attempt, quiz=attempt.quiz,
                                remaining=attempts.remaining_seconds(attempt), field_name=attempts.field_name,
@@ -75,32 +73,16 @@ def attempt_page(attempt_id):
                            waiting=waiting)
 
 
-def _outcome(action):
-    """Run a save/submit and commit (a late write still commits the attempt's closing).
-
-    Someone else's attempt stays a 404; any other refusal is rolled back and told to the member.
-    """
-    try:
-        result = action()
-    except NotFound:
-        raise
-    except PortalError as error:
-        db.session.rollback()
-        return None, error.message
-    db.session.commit()
-    return result, result.message
-
-
 @blueprint.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
 @login_required
-@identity_only
 def attempt_answer(attempt_id):
-    """Autosave one question (quiz.js): JSON with saved, message and seconds left; no answers in it."""
-    # A save after the deadline is refused and closes the attempt: that closing is committed too.
-    # A refused answer has written nothing (or the service rolled it back).
+    """Autosave one question (quiz.js): JSON with saved, message and seconds left; no answers in it.
+
+    A save after the deadline is refused and closes the attempt (that closing is kept); a refused
+    answer writes nothing.
+    """
     position = request.form.get("position", type=int)
     result = attempts.autosave(current_user, attempt_id, position, request.form)
-    db.session.commit()
     status = 200 if result.saved else (400 if result.invalid else 409)
     return jsonify(saved=result.saved, message=result.message or "已保存", closed=not result.open_after,
                    attempt=attempt_id, position=position, remaining=result.remaining), status
@@ -110,21 +92,20 @@ def attempt_answer(attempt_id):
 @login_required
 def attempt_save(attempt_id):
     """保存 without JavaScript: the whole form at once, then back to the paper."""
-    attempt = attempts.get_attempt(current_user, attempt_id, close=False)
-    result, message = _outcome(lambda: attempts.save(
-        current_user, attempt, attempts.answers_from_form(attempt, request.form)))
-    flash(message or "答案已保存", "success" if result is not None and result.saved else "danger")
+    result = run_service(lambda: attempts.save_form(current_user, attempt_id, request.form))
+    if result is not FAILED:
+        flash(result.message or "答案已保存", "success" if result.saved else "warning")
     return redirect(url_for("study.attempt_page", attempt_id=attempt_id))
 
 
 @blueprint.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @login_required
-@identity_only
 def attempt_submit(attempt_id):
     """交卷: check the form, hand in and mark the paper; a replayed submit changes nothing."""
-    result, message = _outcome(lambda: attempts.hand_in(current_user, attempt_id, request.form))
-    if result is not None and result.saved:
-        flash(f"已交卷，得分 {result.score:g}", "success")
-    else:
-        flash(message, "warning" if result is not None else "danger")
+    result = run_service(lambda: attempts.hand_in(current_user, attempt_id, request.form))
+    if result is not FAILED:
+        if result.saved:
+            flash(f"已交卷，得分 {result.attempt.score:g}", "success")
+        else:
+            flash(result.message, "warning")
     return redirect(url_for("study.attempt_page", attempt_id=attempt_id))
