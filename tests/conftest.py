@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from portal import create_app
-from portal.core import cache, clock
+from portal.core import clock
 from portal.core.permissions import Role
 from portal.extensions import db as _db
 from portal.roster.models import OrgKind, PoliticalStatus
@@ -67,10 +67,8 @@ def db(app):
     clock.freeze(None)
     empty_tables(_db.engine, _db.metadata)
     _db.session.remove()
-    # Ids and versions start again in the emptied database: parts cached for this test must go,
-    # and so must the versions this test read or wrote (every test shares the session's app context).
+    # Ids and versions start again in the emptied database: parts cached for this test must go.
     app.extensions["fragment_cache"].clear()
-    cache.forget_versions()
 
 
 @pytest.fixture()

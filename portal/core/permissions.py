@@ -70,16 +70,6 @@ def login_required(view):
     return _declare(view, AUTHENTICATED)
 
 
-def identity_only(view):
-    """Mark a view that needs of the logged-in account only who it is (its id and person).
-
-    The log-in check then reads a few columns instead of the account with its grants
-    (accounts.sessions.SessionUser): for the requests a whole mine sends at a test's deadline.
-    """
-    view.identity_only = True
-    return view
-
-
 def require(permission):
     """Declare the permission a view needs; the user must hold it on some organisation."""
     if permission not in PERMISSIONS:

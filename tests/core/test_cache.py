@@ -1,8 +1,5 @@
 """Cached page parts: made once per key, keyed by the data they show, never shared across scopes."""
 
-from flask import g
-from sqlalchemy import literal, select
-
 from portal.core import cache
 from portal.core.cache import FragmentCache
 from portal.core.permissions import Role
@@ -60,12 +57,12 @@ def test_writing_a_watched_model_moves_its_version_and_a_no_op_does_not(app, wor
     assert _roster_version(app) not in (before, moved)
 
 
-def test_the_versions_are_read_once_per_request(app, world):
+def test_the_versions_a_page_asks_for_are_read_in_one_statement(app, world):
     with app.test_request_context(), CountStatements() as seen:
-        first = cache.versions("roster", "ledger")
-        assert cache.versions("ledger", "roster") == (first[1], first[0])
-        assert seen.count == 1
-        assert "_data_versions" in g
+        roster_version, ledger = cache.versions("roster", "ledger")
+        assert cache.versions("ledger", "roster") == (ledger, roster_version)
+    assert seen.count == 2 and ledger == 0
+    assert seen.naming("data_version") and not seen.naming("closed_period")  # only the versions asked for
 
 
 def test_the_roster_list_is_reused_and_shows_an_edit_at_once(world, login_as):
@@ -102,63 +99,9 @@ def _fields(person, **changes):
     return values
 
 
-def _counter():
-    made = []
-
-    def make():
-        made.append(len(made) + 1)
-        return made[-1]
-
-    return make
-
-
-def test_memo_keeps_a_value_until_its_version_moves(app, world):
-    make = _counter()
+def test_an_award_moves_the_ledger_version(app, world):
     with app.app_context():
-        assert [cache.memo(("demo",), make, "roster") for _ in range(2)] == [1, 1]
-        assert cache.memo(("other",), make, "roster") == 2  # another key
-    with app.app_context():
-        assert cache.memo(("demo",), make, "roster") == 1  # a later request
-    factories.make_unit("机电三队", world.branch_a)
-    db.session.commit()
-    with app.app_context():
-        assert cache.memo(("demo",), make, "roster") == 3  # the roster moved on
-
-
-def test_memo_keeps_nothing_for_a_request_that_changed_its_version(app, world):
-    make = _counter()
-    member_id = world.people.member.id
-    with app.app_context():
-        db.session.get(Person, member_id).job_type = "采煤机司机"
-        db.session.flush()  # bumps the roster version, uncommitted
-        assert [cache.memo(("demo",), make, "roster") for _ in range(2)] == [1, 2]
+        before = cache.versions("ledger")[0]
+        services.award(db.session.get(Person, world.people.member.id), "session_attend", Source("meeting", 1))
+        assert cache.versions("ledger")[0] > before  # the new entry is the new version, before any commit
         db.session.rollback()
-    with app.app_context():
-        # The rolled-back request's version number never committed: nothing it made is served.
-        assert [cache.memo(("demo",), make, "roster") for _ in range(2)] == [3, 3]
-
-
-def test_a_flush_adding_to_an_append_only_table_makes_its_version_read_again(app, world):
-    services.ensure_default_rules()
-    db.session.commit()
-    with app.app_context():
-        before = cache.versions("ledger")
-        services.award(db.session.get(Person, world.people.member.id), "session_attend", Source("session", 1))
-        with CountStatements() as seen:
-            after = cache.versions("ledger")
-            assert cache.versions("ledger", "roster")[0] == after[0]
-        assert after[0] > before[0] and seen.count == 1
-        db.session.rollback()
-
-
-def test_versions_missing_from_what_a_request_read_are_read_then(app, world):
-    with app.app_context():
-        row = db.session.execute(cache.with_versions(select(literal(1)), ("rules",))).one()
-        cache.remember_versions(row, ("rules",))
-        with CountStatements() as seen:
-            assert cache.versions("rules") == (row[-1],)
-        assert seen.count == 0
-        with CountStatements() as seen:
-            ledger, rules = cache.versions("ledger", "rules")
-            cache.versions("roster", "closed_periods")
-        assert seen.count == 1 and rules == row[-1] and ledger == 0

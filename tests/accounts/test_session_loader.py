@@ -1,4 +1,4 @@
-"""identity_only views: a weekly test's autosave and hand-in check the session with a few columns."""
+"""The log-in check: the account and its grants in one statement, nothing another module keeps."""
 
 from sqlalchemy import select
 
@@ -24,44 +24,41 @@ def _member_with_attempt(app, world):
     return client, attempt_id, item
 
 
-def test_an_autosave_checks_the_session_without_the_grants(app, world):
-    client, attempt_id, item = _member_with_attempt(app, world)
+def test_the_account_and_its_grants_load_in_one_statement(app, world):
+    secretary_id = world.users.secretary.id
+    with app.app_context():
+        with CountStatements() as seen:
+            user = sessions.load_account(secretary_id)
+            assert user.has_role(Role.SECRETARY) and [g.organisation.name for g in user.grants] == ["综采一队党支部"]
+        assert seen.count == 1, [sql[:60] for sql in seen.statements]
+        assert seen.naming("role_grant") and seen.naming("organisation")
+        assert not seen.naming("data_version") and not seen.naming("max(ledger_entry.id)")
+    with app.app_context():
+        assert sessions.load_account(999999) is None
+
+
+def test_a_page_outside_the_cached_parts_reads_no_data_versions(client, world):
+    login(client, world.users.member)
     with CountStatements() as seen:
-        response = client.post(f"/study/attempts/{attempt_id}/answer",
-                               data={"position": item.position, f"q{item.position}": "A"})
-    assert response.status_code == 200
-    assert not seen.naming("role_grant")
-    assert not seen.naming("max(ledger_entry.id)")  # the newest ledger id is for cached pages only
+        assert client.get("/inbox/").status_code == 200
+    assert not seen.naming("data_version") and not seen.naming("max(ledger_entry.id)")
 
 
-def test_a_session_ended_elsewhere_is_refused_by_an_identity_only_view(app, world):
+def test_a_session_ended_elsewhere_is_refused(app, world):
     client, attempt_id, item = _member_with_attempt(app, world)
     member = db.session.get(User, world.users.member.id)
     member.session_version += 1  # logged out everywhere
     db.session.commit()
     response = client.post(f"/study/attempts/{attempt_id}/answer",
                            data={"position": item.position, f"q{item.position}": "A"})
-    assert response.status_code in (302, 401)
+    assert response.status_code == 302 and "/login" in response.location
     db.session.expire_all()
     assert db.session.get(AttemptItem, (attempt_id, item.position)).given is None
 
 
-def test_a_disabled_account_is_refused_by_an_identity_only_view(app, world):
+def test_a_disabled_account_is_refused(app, world):
     client, attempt_id, item = _member_with_attempt(app, world)
     db.session.get(User, world.users.member.id).active = False
     db.session.commit()
     response = client.post(f"/study/attempts/{attempt_id}/submit")
-    assert response.status_code in (302, 401) and "/login" in response.location
-
-
-def test_an_identity_gives_the_full_account_when_asked_for_more(app, world):
-    with app.app_context():
-        identity = sessions.load_identity(world.users.secretary.id)
-        assert (identity.id, identity.person_id) == (world.users.secretary.id, world.people.secretary.id)
-        assert identity.get_id() == f"{identity.id}:{identity.session_version}" and identity.is_active
-        with CountStatements() as seen:
-            assert identity.has_permission("study.manage", world.branch_a)
-            assert identity.has_role(Role.SECRETARY) and identity.person.name == "王书记"
-        assert seen.count == 2  # the account with its grants once, then its person
-    with app.app_context():
-        assert sessions.load_identity(999999) is None
+    assert response.status_code == 302 and "/login" in response.location
