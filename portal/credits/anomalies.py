@@ -94,7 +94,7 @@ class AnomalyReport:
 def report(actor, key=None, kind=None):
     """The findings for the period a URL names (default: this month) within the actor's branches."""
     period = services.period_from_key(key, kind)
-    findings = run_detectors(period, services.ranking_scope(actor, "credits.rules"))
+    findings = run_detectors(period, services.RankingScope.of(actor, "credits.rules").branch_ids)
     return AnomalyReport(period=period, findings=findings, choices=services.period_choices(period.kind))
 
 

@@ -125,7 +125,7 @@ class ClosedPeriod(db.Model):
 
 
 class SnapshotRow(db.Model):
-    """A person's frozen total and rank (committee-wide) in a closed period."""
+    """A person's frozen total in a closed period (ranks come from standings.person_ranking)."""
 
     __tablename__ = "credit_snapshot_row"
     __table_args__ = (Index("ix_credit_snapshot_row_branch", "period_id", "branch_id"),)
@@ -134,7 +134,34 @@ class SnapshotRow(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     points: Mapped[int] = mapped_column(nullable=False)
-    rank: Mapped[int] = mapped_column(nullable=False)
+
+
+class BranchSnapshotRow(db.Model):
+    """A branch's frozen figures in a closed period: what its ranking needs, as the roster stood then."""
+
+    __tablename__ = "credit_branch_snapshot_row"
+
+    period_id: Mapped[int] = mapped_column(ForeignKey("closed_period.id"), primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    members: Mapped[int] = mapped_column(nullable=False)  # Party members on post
+    participants: Mapped[int] = mapped_column(nullable=False)  # of them, those with points
+    points: Mapped[int] = mapped_column(nullable=False)
+
+
+class CapLock(db.Model):
+    """One row per person and capped rule, locked by every award under that rule's caps.
+
+    A cap is checked by adding up what the person already has; two awards at the same moment
+    (other sources, other workers) would both pass a cap only one of them fits. Writing this row
+    first makes the second award wait for the first to commit (PostgreSQL's row lock, SQLite's
+    write lock) and then count its points. `checks` counts the awards checked.
+    """
+
+    __tablename__ = "credit_cap_lock"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    rule_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    checks: Mapped[int] = mapped_column(nullable=False, default=0)
 
 
 class CreditAdjustment(db.Model):
@@ -168,5 +195,3 @@ class PayoutList(db.Model):
 # The ledger is append-only and periods only ever close: their newest ids version cached rankings.
 cache.append_only("ledger", LedgerEntry)
 cache.append_only("closed_periods", ClosedPeriod)
-# Rules change rarely and every award reads one: a counter that any rule write moves.
-cache.watch("rules", CreditRule)

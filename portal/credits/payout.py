@@ -9,6 +9,7 @@ from portal.core import audit
 from portal.core.clock import format_local, localnow, utcnow
 from portal.core.exceptions import ConflictError, PermissionDenied, ValidationError
 from portal.core.periods import PeriodKind, period_containing, recent_periods
+from portal.credits import standings
 from portal.credits.models import ClosedPeriod, PayoutList, SnapshotRow
 from portal.credits.services import period_from_key
 from portal.extensions import db
@@ -85,23 +86,24 @@ def quarter_choices(count=8):
 
 
 def payout_sheet(period):
-    """The list for one quarter: every frozen row, grouped by branch in the tree's order."""
+    """The list for one quarter: every frozen row with its committee-wide rank, grouped by branch in tree order."""
     frozen = _closed_quarter(period)
     if frozen is None:
         return PayoutSheet(period=period, closed=None, groups=[], payout=None)
+    ranks = {row.person_id: row.rank for row in standings.person_ranking(period, previous=False)}
     rows = db.session.execute(
-        select(SnapshotRow.rank, SnapshotRow.person_id, Person.name, Person.employee_no, SnapshotRow.points,
+        select(SnapshotRow.person_id, Person.name, Person.employee_no, SnapshotRow.points,
                SnapshotRow.branch_id, Organisation.name)
         .join(Person, Person.id == SnapshotRow.person_id)
         .outerjoin(Organisation, Organisation.id == SnapshotRow.branch_id)
         .where(SnapshotRow.period_id == frozen.id)
         .order_by(Organisation.sort_order.is_(None), Organisation.sort_order, SnapshotRow.branch_id,
-                  SnapshotRow.rank, Person.name_pinyin, Person.id)
+                  SnapshotRow.points.desc(), Person.name_pinyin, Person.id)
     ).all()
     groups = {}
-    for rank, person_id, name, employee_no, points, branch_id, branch_name in rows:
+    for person_id, name, employee_no, points, branch_id, branch_name in rows:
         group = groups.setdefault(branch_id, PayoutGroup(branch_name or NO_BRANCH))
-        group.rows.append(PayoutRow(rank, person_id, name, employee_no, points))
+        group.rows.append(PayoutRow(ranks[person_id], person_id, name, employee_no, points))
     payout = db.session.scalar(select(PayoutList).where(PayoutList.period_id == frozen.id))
     return PayoutSheet(period=period, closed=frozen, groups=list(groups.values()), payout=payout)
 

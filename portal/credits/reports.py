@@ -34,7 +34,7 @@ class RankingBoard:
     """Everything the ranking page shows for one period, within the actor's scope."""
 
     period: object
-    closed: object
+    closed: object  # the ClosedPeriod row, None while live
     choices: list
     view: str
     branch_options: list
@@ -49,32 +49,16 @@ class RankingBoard:
 def _branch_options(scope):
     """(id, name) rows of the branches the actor may filter a ranking to."""
     stmt = select(Organisation.id, Organisation.name).where(Organisation.kind == OrgKind.BRANCH)
-    if scope is not None:
-        stmt = stmt.where(Organisation.id.in_(scope))
+    if scope.branch_ids is not None:
+        stmt = stmt.where(Organisation.id.in_(scope.branch_ids))
     return db.session.execute(stmt.order_by(Organisation.sort_order, Organisation.id)).all()
 
 
-def _person_branch_ids(scope, branch_id):
-    """The branch filter for person rankings: the chosen branch (if the actor may see it) or the scope."""
-    if branch_id is None:
-        return scope
-    if scope is not None and branch_id not in scope:
-        raise NotFound("该党支部不在您的查看范围内")
-    return [branch_id]
-
-
-def scoped_branch_ranking(period, scope, closed=standings.closed_period):
-    """Branch rows the actor may see, with ranks among all branches, and how many branches there are.
-
-    A secretary sees only their own branch's row (still ranked among every branch), never the
-    other branches' figures: in a small branch an average or a participation rate is, in
-    effect, one or two people's points, so other branches' rows would leak personal data.
-    """
-    rows = standings.branch_ranking(period, closed=closed)
-    if scope is None:
-        return rows, len(rows)
-    allowed = set(scope)
-    return [row for row in rows if row.branch_id in allowed], len(rows)
+def visible_branch_ranking(period, scope):
+    """The branch rows a scope may see (ranked among every branch), and how many branches are ranked."""
+    rows = standings.branch_ranking(period, scope.branch_ids)
+    count = rows[0].out_of if rows else len(standings.branch_ranking(period))
+    return rows, count
 
 
 def ranking_key(actor, period, view, branch_id, page):
@@ -90,23 +74,20 @@ def ranking_key(actor, period, view, branch_id, page):
 
 def ranking_board(actor, period, view="person", branch_id=None, page=1):
     """The ranking page: people (paged) or branches, the period choices and the chart data."""
-    scope = services.ranking_scope(actor)
+    scope = services.RankingScope.of(actor)
     view = view if view in VIEWS else "person"
-    person_scope = _person_branch_ids(scope, branch_id)
-    people = branch_rows = distribution = None
-    branch_count = 0
-    # The picker's periods (this one and the previous one among them, usually) in one query.
-    closed = standings.ClosedPeriods()
-    choices = services.period_choices(period.kind, closed=closed)
+    people_of = scope.people_of(branch_id)
+    people = distribution = None
+    branch_rows, branch_count = [], 0
     if view == "person":
-        people = standings.person_ranking_page(period, person_scope, page=page, per_page=PAGE_SIZE, closed=closed)
-        distribution = standings.points_distribution(period, person_scope, closed)
+        people = standings.person_ranking_page(period, people_of, page=page, per_page=PAGE_SIZE)
+        distribution = standings.points_distribution(period, people_of)
     else:
-        branch_rows, branch_count = scoped_branch_ranking(period, scope, closed)
+        branch_rows, branch_count = visible_branch_ranking(period, scope)
     return RankingBoard(
-        period=period, closed=closed(period), choices=choices,
-        view=view, branch_options=_branch_options(scope), branch_id=branch_id,
-        whole_committee=person_scope is None, people=people, branch_rows=branch_rows or [],
+        period=period, closed=standings.closed_period(period),
+        choices=services.period_choices(period.kind), view=view, branch_options=_branch_options(scope),
+        branch_id=branch_id, whole_committee=people_of is None, people=people, branch_rows=branch_rows,
         branch_count=branch_count, distribution=distribution or [],
     )
 
@@ -130,9 +111,8 @@ class LedgerBoard:
 
 
 def ledger_subject(person_id):
-    """standings.ledger_subject(), kept while the roster does not change (a person's page reads it each time)."""
-    key = ("credits.ledger_subject", person_id, *cache.versions("roster"))
-    return cache.cache().get_or_make(key, lambda: standings.ledger_subject(person_id))
+    """standings.ledger_subject(): whose ledger a page shows."""
+    return standings.ledger_subject(person_id)
 
 
 def ledger_subject_for(actor, person_id, permission="credits.ledger"):
@@ -176,14 +156,14 @@ LEDGER_HEADERS = ["入账日期", "获得时间", "积分规则", "规则版本"
 
 def ranking_workbook(actor, period, table="person", branch_id=None):
     """A ranking as .xlsx with Chinese headers, within the actor's scope: (stream, file name)."""
-    scope = services.ranking_scope(actor)
+    scope = services.RankingScope.of(actor)
     status = "已结算" if standings.closed_period(period) else "实时"
     if table == "branch":
-        rows, _ = scoped_branch_ranking(period, scope)
+        rows, _ = visible_branch_ranking(period, scope)
         data = [[r.rank, r.name, r.members, r.participants, r.participation, r.points, r.average] for r in rows]
         stream = write_workbook(BRANCH_HEADERS, data, title="支部排名", widths=[8, 28, 10, 10, 12, 10, 10])
         return stream, f"支部积分排名_{period.label}_{status}.xlsx"
-    people = standings.person_ranking(period, _person_branch_ids(scope, branch_id))
+    people = standings.person_ranking(period, scope.people_of(branch_id))
     data = [[r.rank, r.name, r.branch_name, r.points, change_text(r.change)] for r in people]
     stream = write_workbook(PERSON_HEADERS, data, title="个人排名", widths=[8, 14, 28, 10, 10])
     return stream, f"个人积分排名_{period.label}_{status}.xlsx"
@@ -224,9 +204,9 @@ def home_summary(user):
         rank, points, size = standings.person_ranking_for(month, user.person.id)
         panel["me"] = {"rank": rank, "points": points, "size": size}
     if user.has_permission("credits.rankings"):
-        scope = services.ranking_scope(user)
-        rows, count = scoped_branch_ranking(month, scope)
-        if scope is None:
+        scope = services.RankingScope.of(user)
+        rows, count = visible_branch_ranking(month, scope)
+        if scope.whole_committee:
             panel["top_branches"] = rows[:3]
         else:
             panel["own_branches"] = rows

@@ -1,13 +1,19 @@
-"""Rankings (one query function per ranking, ties ranked alike) and the freezing of closed periods."""
+"""Rankings (one query function per ranking, ties ranked alike) and the freezing of closed periods.
+
+A ranking reads a period's frozen snapshot once the period is closed, else the live running
+totals; either way the rank is SQL's RANK() over the same columns, so ties share a rank and the
+next rank skips (1, 2, 2, 4). Rows that tie are listed by a stated order: people by name in
+pinyin then id, branches in the organisation tree's order.
+"""
 
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Integer, and_, bindparam, case, delete, func, insert, literal, literal_column, or_, select
+from sqlalchemy import case, delete, func, insert, literal, select
 
 from portal.core.clock import localnow
 from portal.core.periods import Period, PeriodKind, current_period, ended_periods_since, period_containing
-from portal.credits.models import ClosedPeriod, CreditTotal, LedgerEntry, SnapshotRow
+from portal.credits.models import BranchSnapshotRow, ClosedPeriod, CreditTotal, LedgerEntry, SnapshotRow
 from portal.extensions import db
 from portal.roster.models import PARTY_STATUSES, Organisation, OrgKind, Person, PersonStatus
 
@@ -40,6 +46,7 @@ class BranchStanding:
     members: int
     participants: int
     points: int
+    out_of: int  # branches ranked
 
     @property
     def average(self):
@@ -58,162 +65,109 @@ def closed_period(period):
         ClosedPeriod.kind == str(period.kind), ClosedPeriod.period_start == period.start))
 
 
-class ClosedPeriods:
-    """closed_period() for one page, each period looked up at most once.
+def closed_starts(kind, starts):
+    """The period starts among `starts` (of one kind) whose periods are closed."""
+    return set(db.session.scalars(select(ClosedPeriod.period_start).where(
+        ClosedPeriod.kind == str(kind), ClosedPeriod.period_start.in_(sorted(starts)))))
 
-    A ranking page asks about the same period several times (its rows, its size, its
-    distribution, its status) and about the previous one (rank changes); the standings
-    functions take one of these as `closed` instead of querying each time. Use a new one per
-    request: a period can be closed at any moment by the scheduler.
+
+# --- people ---------------------------------------------------------------------------------------
+
+def _person_points(period, branch_ids=None):
+    """(person_id, branch_id, points) of everyone ranked in a period: frozen once closed, else live.
+
+    `branch_ids` keeps the people of those branches (the branch their points were earned in).
     """
-
-    def __init__(self):
-        self._found = {}
-
-    def load(self, periods):
-        """Look up every one of `periods` not yet known, one query per kind (the period picker's list)."""
-        by_kind = {}
-        for period in periods:
-            if (str(period.kind), period.start) not in self._found:
-                by_kind.setdefault(str(period.kind), set()).add(period.start)
-        for kind, starts in by_kind.items():
-            rows = db.session.scalars(select(ClosedPeriod).where(
-                ClosedPeriod.kind == kind, ClosedPeriod.period_start.in_(sorted(starts))))
-            found = {row.period_start: row for row in rows}
-            for start in starts:
-                self._found[(kind, start)] = found.get(start)
-
-    def __call__(self, period):
-        """The ClosedPeriod row for a period, or None while it is open."""
-        key = (str(period.kind), period.start)
-        if key not in self._found:
-            self._found[key] = closed_period(period)
-        return self._found[key]
-
-
-def _points_within(table, branch_ids):
-    """The points column to sort or group by: as an expression when filtering to branches.
-
-    Without statistics SQLite walks the whole period's (kind, period_start, points) index to
-    find one branch's few dozen people in points order; `points + 0` cannot use that index, so
-    it takes the (kind, period_start, branch_id) one and sorts the handful it finds.
-    """
-    return table.points if branch_ids is None else table.points + literal_column("0")
-
-
-def _rank_source(period, closed=closed_period):
-    """(table, filters, rank column or None) for a period: its frozen snapshot, or the live totals."""
-    frozen = closed(period)
+    frozen = closed_period(period)
     if frozen is not None:
-        return SnapshotRow, [SnapshotRow.period_id == frozen.id], SnapshotRow.rank
-    return CreditTotal, [CreditTotal.kind == str(period.kind), CreditTotal.period_start == period.start], None
-
-
-def person_ranking(period, branch_ids=None, limit=None, offset=0, closed=closed_period):
-    """People by points in a period, ties ranked alike (1, 2, 2, 4); optionally within branches."""
-    table, filters, stored_rank = _rank_source(period, closed)
+        table, where = SnapshotRow, [SnapshotRow.period_id == frozen.id]
+    else:
+        table, where = CreditTotal, [CreditTotal.kind == str(period.kind), CreditTotal.period_start == period.start]
     if branch_ids is not None:
-        filters = [*filters, table.branch_id.in_(branch_ids)]
-        stored_rank = None  # ranks within the selection, not committee-wide
-    rank = stored_rank if stored_rank is not None else literal(0)
+        where.append(table.branch_id.in_(branch_ids))
+    return select(table.person_id, table.branch_id, table.points).where(*where)
+
+
+def person_ranking(period, branch_ids=None, *, person_ids=None, limit=None, offset=0, previous=True):
+    """People by points in a period, ranked with RANK() (1, 2, 2, 4) among everyone within `branch_ids`.
+
+    `person_ids` keeps only those people's rows, still ranked among everyone. With `previous`,
+    each row carries the person's rank in the previous period, from this same function.
+    """
+    points = _person_points(period, branch_ids).subquery()
+    ranked = select(points, func.rank().over(order_by=points.c.points.desc()).label("rank")).subquery()
     stmt = (
-        select(rank.label("rank"), table.person_id, Person.name, table.branch_id,
-               func.coalesce(Organisation.name, "").label("branch_name"), table.points)
-        .join(Person, Person.id == table.person_id)
-        .outerjoin(Organisation, Organisation.id == table.branch_id)
-        .where(*filters)
-        .order_by(_points_within(table, branch_ids).desc(), Person.name_pinyin, Person.id)
+        select(ranked.c.rank, ranked.c.person_id, Person.name, ranked.c.branch_id,
+               func.coalesce(Organisation.name, "").label("branch_name"), ranked.c.points)
+        .join(Person, Person.id == ranked.c.person_id)
+        .outerjoin(Organisation, Organisation.id == ranked.c.branch_id)
+        .order_by(ranked.c.rank, Person.name_pinyin, Person.id)
         .offset(offset)
     )
+    if person_ids is not None:
+        stmt = stmt.where(ranked.c.person_id.in_(list(person_ids)))
     if limit is not None:
         stmt = stmt.limit(limit)
     rows = [PersonStanding(*row) for row in db.session.execute(stmt)]
-    if stored_rank is None:
-        _rank_page(rows, table, filters, offset)
-    _attach_previous_ranks(rows, period.previous(), branch_ids, closed)
+    if previous and rows:
+        before = person_ranking(period.previous(), branch_ids, person_ids=[r.person_id for r in rows], previous=False)
+        ranks = {row.person_id: row.rank for row in before}
+        for row in rows:
+            row.previous_rank = ranks.get(row.person_id)
     return rows
 
 
-def _rank_page(rows, table, filters, offset):
-    """Competition ranks for one page sorted by points, without ranking the whole period.
-
-    A row whose points differ from the row above is ranked by its position (everyone before it
-    has more points); rows tied with the first row of the page take 1 + the number of people
-    with more points, one count on the (kind, period_start, points) index.
-    """
-    if not rows:
-        return
-    ahead = db.session.scalar(
-        select(func.count()).select_from(table).where(*filters, table.points > rows[0].points))
-    for index, row in enumerate(rows):
-        if row.points == rows[0].points:
-            row.rank = ahead + 1
-        elif row.points == rows[index - 1].points:
-            row.rank = rows[index - 1].rank
-        else:
-            row.rank = offset + index + 1
-
-
-def ranking_size(period, branch_ids=None, closed=closed_period):
+def ranking_size(period, branch_ids=None):
     """How many people a person ranking has (for paging)."""
-    table, filters, _ = _rank_source(period, closed)
-    if branch_ids is not None:
-        filters = [*filters, table.branch_id.in_(branch_ids)]
-    return db.session.scalar(select(func.count()).select_from(table).where(*filters))
-
-
-def _attach_previous_ranks(rows, previous, branch_ids, closed=closed_period):
-    if not rows:
-        return
-    table, filters, stored_rank = _rank_source(previous, closed)
-    if branch_ids is not None:
-        filters = [*filters, table.branch_id.in_(branch_ids)]
-        stored_rank = None
-    wanted = [r.person_id for r in rows]
-    if stored_rank is not None:
-        found = dict(db.session.execute(
-            select(table.person_id, stored_rank).where(*filters, table.person_id.in_(wanted))).all())
-    else:
-        found = _live_ranks(table, filters, wanted)
-    for row in rows:
-        row.previous_rank = found.get(row.person_id)
-
-
-def _live_ranks(table, filters, person_ids):
-    """{person id: rank} from live totals: 1 + the people above, from a count per points value.
-
-    Only values above the lowest of these people's points are counted, so page one reads a few
-    index entries rather than ranking the whole period.
-    """
-    points = dict(db.session.execute(
-        select(table.person_id, table.points).where(*filters, table.person_id.in_(person_ids))).all())
-    if not points:
-        return {}
-    counts = db.session.execute(
-        select(table.points, func.count()).where(*filters, table.points > min(points.values()))
-        .group_by(table.points)).all()
-    return {person_id: 1 + sum(n for value, n in counts if value > mine) for person_id, mine in points.items()}
+    return db.session.scalar(select(func.count()).select_from(_person_points(period, branch_ids).subquery()))
 
 
 def person_ranking_for(period, person_id):
-    """One person's committee-wide rank, points and the number of people ranked.
+    """One person's committee-wide (rank, points, number of people ranked); rank None if not ranked."""
+    found = person_ranking(period, person_ids=[person_id], previous=False)
+    size = ranking_size(period)
+    return (found[0].rank, found[0].points, size) if found else (None, 0, size)
 
-    The rank is 1 + the number of people with more points (what RANK() gives), counted on the
-    (kind, period_start, points) index instead of ranking the whole period to find one row.
+
+class ListPagination(Pagination):
+    """Flask-SQLAlchemy's pagination over any fetch(offset, limit) and total() pair."""
+
+    def _query_items(self):
+        return self._query_args["fetch"](self._query_offset, self.per_page)
+
+    def _query_count(self):
+        return self._query_args["total"]()
+
+
+def person_ranking_page(period, branch_ids=None, page=1, per_page=30):
+    """One page of person_ranking(), with the pager the templates use."""
+    return ListPagination(
+        page=page, per_page=per_page, max_per_page=None, error_out=False,
+        fetch=lambda offset, limit: person_ranking(period, branch_ids, limit=limit, offset=offset),
+        total=lambda: ranking_size(period, branch_ids),
+    )
+
+
+def period_totals(period, branch_ids=None):
+    """(person_id, branch_id, points) of everyone with points in the period (frozen if closed)."""
+    return db.session.execute(_person_points(period, branch_ids)).all()
+
+
+def points_distribution(period, branch_ids=None):
+    """(points, how many people) for every points value in the period, highest first, for a histogram."""
+    points = _person_points(period, branch_ids).subquery()
+    return [tuple(row) for row in db.session.execute(
+        select(points.c.points, func.count()).group_by(points.c.points).order_by(points.c.points.desc()))]
+
+
+# --- branches -------------------------------------------------------------------------------------
+
+def _live_branch_figures(period):
+    """(branch_id, members, participants, points) of every branch from today's roster and the live totals.
+
+    Members are the branch's Party members on post; participants those of them with points in
+    the period; points what Party members earned in the branch.
     """
-    table, filters, stored_rank = _rank_source(period)
-    if stored_rank is None:
-        points = db.session.scalar(select(table.points).where(*filters, table.person_id == person_id))
-        return live_standing(period, points)
-    size = db.session.scalar(select(func.count()).select_from(table).where(*filters))
-    found = db.session.execute(
-        select(stored_rank, table.points).where(*filters, table.person_id == person_id)).first()
-    return (found[0], found[1], size) if found else (None, 0, size)
-
-
-def branch_ranking(period, within=None, closed=closed_period):
-    """Branches by points per member (ties by participation), with participation rates."""
-    table, filters, _ = _rank_source(period, closed)
     members = (
         select(Person.branch_id, func.count().label("members"))
         .where(Person.political_status.in_(PARTY_STATUSES), Person.status == PersonStatus.ON_POST)
@@ -221,31 +175,56 @@ def branch_ranking(period, within=None, closed=closed_period):
         .subquery()
     )
     earned = (
-        select(table.branch_id, func.sum(table.points).label("points"),
-               func.sum(case((table.points > 0, 1), else_=0)).label("participants"))
-        .join(Person, and_(Person.id == table.person_id, Person.political_status.in_(PARTY_STATUSES)))
-        .where(*filters)
-        .group_by(table.branch_id)
+        select(CreditTotal.branch_id, func.sum(CreditTotal.points).label("points"),
+               func.sum(case((CreditTotal.points > 0, 1), else_=0)).label("participants"))
+        .join(Person, Person.id == CreditTotal.person_id)
+        .where(CreditTotal.kind == str(period.kind), CreditTotal.period_start == period.start,
+               Person.political_status.in_(PARTY_STATUSES))
+        .group_by(CreditTotal.branch_id)
         .subquery()
     )
-    branch_filter = [Organisation.kind == OrgKind.BRANCH]
-    if within is not None:
-        branch_filter.append(Organisation.id.in_(within))
-    points = func.coalesce(earned.c.points, 0)
-    member_count = func.coalesce(members.c.members, 0)
-    average = case((member_count > 0, points * literal(1.0) / member_count), else_=0.0)
-    participation = case(
-        (member_count > 0, func.coalesce(earned.c.participants, 0) * literal(1.0) / member_count), else_=0.0)
-    stmt = (
-        select(func.rank().over(order_by=(average.desc(), participation.desc())).label("rank"),
-               Organisation.id, Organisation.name, member_count, func.coalesce(earned.c.participants, 0), points)
+    return (
+        select(Organisation.id.label("branch_id"), func.coalesce(members.c.members, 0).label("members"),
+               func.coalesce(earned.c.participants, 0).label("participants"),
+               func.coalesce(earned.c.points, 0).label("points"))
         .outerjoin(members, members.c.branch_id == Organisation.id)
         .outerjoin(earned, earned.c.branch_id == Organisation.id)
-        .where(*branch_filter)
-        .order_by(average.desc(), participation.desc(), Organisation.sort_order, Organisation.id)
+        .where(Organisation.kind == OrgKind.BRANCH)
     )
+
+
+def _branch_figures(period):
+    """_live_branch_figures() while the period is open; once closed, what was frozen with it."""
+    frozen = closed_period(period)
+    if frozen is None:
+        return _live_branch_figures(period)
+    row = BranchSnapshotRow
+    return select(row.branch_id, row.members, row.participants, row.points).where(row.period_id == frozen.id)
+
+
+def branch_ranking(period, branch_ids=None):
+    """Branches by points per member, then participation, ranked with RANK() among every branch.
+
+    `branch_ids` keeps only those branches' rows (their ranks still among all branches).
+    """
+    figures = _branch_figures(period).subquery()
+    average = case((figures.c.members > 0, figures.c.points * literal(1.0) / figures.c.members), else_=0.0)
+    participation = case((figures.c.members > 0, figures.c.participants * literal(1.0) / figures.c.members),
+                         else_=0.0)
+    ranked = select(figures, func.rank().over(order_by=(average.desc(), participation.desc())).label("rank"),
+                    func.count().over().label("out_of")).subquery()
+    stmt = (
+        select(ranked.c.rank, ranked.c.branch_id, Organisation.name, ranked.c.members, ranked.c.participants,
+               ranked.c.points, ranked.c.out_of)
+        .join(Organisation, Organisation.id == ranked.c.branch_id)
+        .order_by(ranked.c.rank, Organisation.sort_order, Organisation.id)
+    )
+    if branch_ids is not None:
+        stmt = stmt.where(ranked.c.branch_id.in_(list(branch_ids)))
     return [BranchStanding(*row) for row in db.session.execute(stmt)]
 
+
+# --- one person's periods ---------------------------------------------------------------------------
 
 def points_over_time(person_id, kind=PeriodKind.MONTH, count=12):
     """A person's points in each of the last `count` periods of `kind`, oldest first."""
@@ -275,117 +254,13 @@ class PeriodScore:
 
 
 def person_summary(person_id, kinds=tuple(PeriodKind)):
-    """The person's points and rank in the current period of each kind (旬, month, quarter, year).
-
-    Current periods are live (a period is frozen only after it ends), so this reads the person's
-    totals for all of them at once and then counts on the points index for all of them in one
-    statement, instead of ranking each.
-    """
-    periods = [current_period(kind) for kind in kinds]
-    frozen_stmt, mine_stmt, _ = _summary_statements(len(periods))
-    params = {"person_id": person_id}
-    for i, period in enumerate(periods):
-        params.update({f"kind{i}": str(period.kind), f"start{i}": period.start})
-    frozen = set(db.session.execute(frozen_stmt, params).all())
-    mine = {(kind, start): points for kind, start, points in db.session.execute(mine_stmt, params)}
-    live = [(period, mine.get((str(period.kind), period.start))) for period in periods
-            if (str(period.kind), period.start) not in frozen]
-    standings = dict(zip([period for period, _ in live], _live_standings(live), strict=True))
+    """The person's points and committee-wide rank in the current period of each kind (旬, month, quarter, year)."""
     scores = []
-    for period in periods:
-        key = (str(period.kind), period.start)
-        if key in frozen:
-            rank, points, size = person_ranking_for(period, person_id)
-        else:
-            rank, points, size = standings[period]
-        scores.append(PeriodScore(period, points, rank, size, key in frozen))
+    for kind in kinds:
+        period = current_period(kind)
+        rank, points, size = person_ranking_for(period, person_id)
+        scores.append(PeriodScore(period, points, rank, size, closed_period(period) is not None))
     return scores
-
-
-def live_standing(period, points):
-    """(rank, points, size) in a live period for someone with `points` (None: not ranked), in one query."""
-    return _live_standings([(period, points)])[0]
-
-
-def _live_standings(wanted):
-    """live_standing() for each (period, points) pair, in one statement of counts on the points index."""
-    if not wanted:
-        return []
-    params = {}
-    for i, (period, points) in enumerate(wanted):
-        params.update({f"kind{i}": str(period.kind), f"start{i}": period.start, f"points{i}": points})
-    row = db.session.execute(_summary_statements(len(wanted))[2], params).one()
-    return [(None, 0, row[2 * i]) if points is None else (row[2 * i + 1] + 1, points, row[2 * i])
-            for i, (_period, points) in enumerate(wanted)]
-
-
-_SUMMARY_STATEMENTS = {}
-
-
-def _summary_statements(count):
-    """The statements behind person_summary() for `count` periods, built once (they run on every ledger page).
-
-    Parameters kind0, start0, points0, kind1, ... name the periods; person_id the person. They are:
-    which of the periods are frozen; the person's points in each; and per period two counts on the
-    (kind, period_start, points) index, as scalar sub-selects: everyone ranked, and those with more
-    than points<i> (none when it is NULL).
-    """
-    if count not in _SUMMARY_STATEMENTS:
-        def period_of(table, i):
-            return and_(table.kind == bindparam(f"kind{i}"), table.period_start == bindparam(f"start{i}"))
-
-        def counted(i, *more):
-            return select(func.count()).select_from(CreditTotal).where(period_of(CreditTotal, i), *more)
-
-        frozen = select(ClosedPeriod.kind, ClosedPeriod.period_start).where(
-            or_(*[period_of(ClosedPeriod, i) for i in range(count)]))
-        mine = select(CreditTotal.kind, CreditTotal.period_start, CreditTotal.points).where(
-            CreditTotal.person_id == bindparam("person_id"), or_(*[period_of(CreditTotal, i) for i in range(count)]))
-        counts = select(*[column for i in range(count) for column in (
-            counted(i).scalar_subquery(),
-            counted(i, CreditTotal.points > bindparam(f"points{i}", type_=Integer)).scalar_subquery())])
-        _SUMMARY_STATEMENTS[count] = (frozen, mine, counts)
-    return _SUMMARY_STATEMENTS[count]
-
-
-class ListPagination(Pagination):
-    """Flask-SQLAlchemy's pagination over any fetch(offset, limit) and total() pair."""
-
-    def _query_items(self):
-        return self._query_args["fetch"](self._query_offset, self.per_page)
-
-    def _query_count(self):
-        return self._query_args["total"]()
-
-
-def person_ranking_page(period, branch_ids=None, page=1, per_page=30, closed=closed_period):
-    """One page of person_ranking(), with the pager the templates use."""
-    return ListPagination(
-        page=page, per_page=per_page, max_per_page=None, error_out=False,
-        fetch=lambda offset, limit: person_ranking(period, branch_ids, limit=limit, offset=offset, closed=closed),
-        total=lambda: ranking_size(period, branch_ids, closed),
-    )
-
-
-def period_totals(period, branch_ids=None):
-    """(person_id, branch_id, points) of everyone with points in the period (frozen if closed)."""
-    table, filters, _ = _rank_source(period)
-    if branch_ids is not None:
-        filters = [*filters, table.branch_id.in_(branch_ids)]
-    return db.session.execute(select(table.person_id, table.branch_id, table.points).where(*filters)).all()
-
-
-def points_distribution(period, branch_ids=None, closed=closed_period):
-    """(points, how many people) for every points value in the period, highest first, for a histogram.
-
-    Counted per points value in the database: a few dozen rows instead of one per person.
-    """
-    table, filters, _ = _rank_source(period, closed)
-    if branch_ids is not None:
-        filters = [*filters, table.branch_id.in_(branch_ids)]
-    points = _points_within(table, branch_ids)
-    return [tuple(row) for row in db.session.execute(
-        select(points, func.count()).where(*filters).group_by(points).order_by(points.desc()))]
 
 
 @dataclass(frozen=True)
@@ -407,16 +282,13 @@ class LedgerSubject:
     branch: SubjectBranch | None
 
 
-_LEDGER_SUBJECT = (
-    select(Person.id, Person.name, Person.political_status, Organisation.id, Organisation.name, Organisation.path)
-    .outerjoin(Organisation, Organisation.id == Person.branch_id)
-    .where(Person.id == bindparam("person_id"))
-)
-
-
 def ledger_subject(person_id):
     """The LedgerSubject for a person id, or None."""
-    row = db.session.execute(_LEDGER_SUBJECT, {"person_id": person_id}).first()
+    row = db.session.execute(
+        select(Person.id, Person.name, Person.political_status, Organisation.id, Organisation.name, Organisation.path)
+        .outerjoin(Organisation, Organisation.id == Person.branch_id)
+        .where(Person.id == person_id)
+    ).first()
     if row is None:
         return None
     person_id, name, status, branch_id, branch_name, branch_path = row
@@ -453,7 +325,11 @@ def reversals_of(entry_ids):
 # --- closing ----------------------------------------------------------------------------------------
 
 def close_period(period):
-    """Freeze one ended period into a snapshot; idempotent (a second call changes nothing)."""
+    """Freeze one ended period: each person's points and each branch's figures; idempotent.
+
+    What a ranking of the period needs is frozen with it, so the roster changing later (people
+    moving, joining, leaving) changes nothing in a closed period's rankings.
+    """
     if closed_period(period) is not None:
         return None
     if period.end >= localnow().date():
@@ -461,11 +337,14 @@ def close_period(period):
     frozen = ClosedPeriod(kind=str(period.kind), period_start=period.start, period_end=period.end)
     db.session.add(frozen)
     db.session.flush()  # a concurrent closer fails here on the unique (kind, period_start)
-    rank = func.rank().over(order_by=CreditTotal.points.desc())
     db.session.execute(insert(SnapshotRow).from_select(
-        ["period_id", "person_id", "branch_id", "points", "rank"],
-        select(literal(frozen.id), CreditTotal.person_id, CreditTotal.branch_id, CreditTotal.points, rank)
+        ["period_id", "person_id", "branch_id", "points"],
+        select(literal(frozen.id), CreditTotal.person_id, CreditTotal.branch_id, CreditTotal.points)
         .where(CreditTotal.kind == str(period.kind), CreditTotal.period_start == period.start),
+    ))
+    db.session.execute(insert(BranchSnapshotRow).from_select(
+        ["period_id", "branch_id", "members", "participants", "points"],
+        select(literal(frozen.id), *_live_branch_figures(period).subquery().c),
     ))
     return frozen
 

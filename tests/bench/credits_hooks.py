@@ -12,7 +12,7 @@ from portal.core.clock import localnow
 from portal.core.periods import PeriodKind, current_period
 from portal.core.permissions import Role
 from portal.credits import jobs
-from portal.credits.models import ClosedPeriod, LedgerEntry, PayoutList, SnapshotRow
+from portal.credits.models import BranchSnapshotRow, ClosedPeriod, LedgerEntry, PayoutList, SnapshotRow
 from portal.extensions import db
 from portal.roster.models import Organisation, Person
 from tests.bench.portal_hooks import demo_user
@@ -62,6 +62,7 @@ def _reopen_last_month():
     if db.session.scalar(select(PayoutList.id).where(PayoutList.period_id.in_(ids)).limit(1)):
         raise RuntimeError("a payout list refers to a period the benchmark would reopen")
     db.session.execute(delete(SnapshotRow).where(SnapshotRow.period_id.in_(ids)))
+    db.session.execute(delete(BranchSnapshotRow).where(BranchSnapshotRow.period_id.in_(ids)))
     db.session.execute(delete(ClosedPeriod).where(ClosedPeriod.id.in_(ids)))
     db.session.commit()
     return len(ids)

@@ -10,7 +10,8 @@ from portal.credits import jobs, services, standings
 from portal.credits.models import ClosedPeriod, SnapshotRow
 from portal.credits.services import Source
 from portal.extensions import db
-from portal.roster.models import PoliticalStatus
+from portal.roster.models import OrgKind, PersonStatus, PoliticalStatus
+from tests import factories
 from tests.conftest import run_concurrently
 from tests.factories import make_person
 
@@ -137,3 +138,34 @@ def test_points_over_time_and_member_rank(world):
     assert [(p.label, pts) for p, pts in series] == [("2026年9月", 0), ("2026年10月", 0), ("2026年11月", 4)]
     assert standings.person_ranking_for(NOV, world.people.member.id) == (2, 4, 2)
     assert standings.person_ranking_for(NOV, world.people.staff.id) == (None, 0, 2)
+
+
+def test_a_closed_periods_branch_ranking_stays_as_frozen_when_the_roster_changes(world):
+    for i in range(2):
+        make_person(world.unit_b, f"掘进党员{i}", PoliticalStatus.FULL_MEMBER)
+    db.session.commit()
+    give(world.people.member, 10, day=25)
+    give(world.people.other, 12, day=25)
+    db.session.commit()
+    clock.freeze(at(2026, 12, 1, 0))
+    jobs.close_ended_periods()
+    db.session.commit()
+
+    def figures():
+        return [(r.rank, r.name, r.members, r.participants, r.points, r.out_of) for r in standings.branch_ranking(NOV)]
+
+    frozen = figures()
+    assert frozen == [(1, "综采一队党支部", 2, 1, 10, 2), (2, "掘进二队党支部", 4, 1, 12, 2)]
+    # After closing: a member moves to the other branch, two join it, one retires, a branch is added.
+    world.people.secretary.unit, world.people.secretary.branch_id = world.unit_b, world.branch_b.id
+    make_person(world.unit_a, "新党员甲", PoliticalStatus.FULL_MEMBER)
+    make_person(world.unit_a, "新党员乙", PoliticalStatus.PROBATIONARY)
+    world.people.other.status = PersonStatus.RETIRED
+    factories.make_org("机电三队党支部", OrgKind.BRANCH, world.committee)
+    db.session.commit()
+    assert figures() == frozen
+    assert [r.points for r in standings.person_ranking(NOV)] == [12, 10]
+    # The open month counts today's roster.
+    december = {r.name: r for r in standings.branch_ranking(period_containing(PeriodKind.MONTH, date(2026, 12, 1)))}
+    assert december["综采一队党支部"].members == 3 and december["掘进二队党支部"].members == 4
+    assert december["机电三队党支部"].out_of == 3

@@ -154,10 +154,9 @@ def test_thousands_separator_in_ranking_size(client, login_as, world, monkeypatc
     give(world.users.committee, world.people.member, 3, at(2026, 11, 5))
     clock.freeze(NOW)
     commit()
-    # The summary counts every live period in one statement (standings._live_standings).
-    monkeypatch.setattr(standings, "_live_standings", lambda wanted: [(3, 3, 1432) for _ in wanted])
+    monkeypatch.setattr(standings, "ranking_size", lambda period, branch_ids=None: 1432)
     login_as(world.users.member)
-    assert "第 3 名 / 共 1,432 人" in client.get("/credits/mine").get_data(as_text=True)
+    assert "第 1 名 / 共 1,432 人" in client.get("/credits/mine").get_data(as_text=True)
 
 
 def test_ledger_filtered_to_a_period(client, login_as, november):
@@ -188,15 +187,15 @@ def test_secretary_opens_own_branch_ledgers_only(client, login_as, november):
 
 def test_ledger_marks_versions_reversals_and_late_entries(client, login_as, world):
     committee, member = world.users.committee, world.people.member
-    services.award(member, "session_attend", Source("session", 1), when=at(2026, 11, 5))
+    services.award(member, "session_attend", Source("meeting", 1), when=at(2026, 11, 5))
     wrong = give(committee, member, 4, at(2026, 11, 6), reason="录入错误")
     clock.freeze(at(2026, 11, 12))
     services.change_rule(committee, "session_attend", name="参加组织生活", points=4, mode="fixed", daily_cap=None,
                          weekly_cap=None, monthly_cap=None, applies_to=[])
-    services.award(member, "session_attend", Source("session", 2), when=at(2026, 11, 12))
+    services.award(member, "session_attend", Source("meeting", 2), when=at(2026, 11, 12))
     reversal = services.reverse(committee, wrong.id, "重复录入")
     close_until(at(2026, 12, 1, 0, 30))
-    late = services.award(member, "session_attend", Source("session", 3), when=at(2026, 11, 20))
+    late = services.award(member, "session_attend", Source("meeting", 3), when=at(2026, 11, 20))
     commit()
     login_as(committee)
     page = client.get(f"/credits/people/{member.id}").get_data(as_text=True)
@@ -205,7 +204,7 @@ def test_ledger_marks_versions_reversals_and_late_entries(client, login_as, worl
     assert "第 2 版" in by_id[late.id] and "补记：原属2026年11月中旬" in by_id[late.id]
     assert 'data-testid="reversed"' in by_id[wrong.id] and "已由第" in by_id[wrong.id]
     assert f"冲销第 {wrong.id} 条" in by_id[reversal.id] and "原因：重复录入" in by_id[reversal.id]
-    first = db_entry(member.id, "session", 1)
+    first = db_entry(member.id, "meeting", 1)
     assert "第 2 版" not in by_id[first.id] and "组织生活 #1" in by_id[first.id]
     # Only entries neither reversed nor reversing offer the 冲销 form.
     assert "确认冲销" not in by_id[wrong.id] and "确认冲销" not in by_id[reversal.id]
