@@ -3,16 +3,16 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.core import audit, cache
+from portal.core import audit
 from portal.core.clock import LOCAL_TZ, localnow, utcnow
 from portal.core.database import dialect_insert, upsert_add
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
 from portal.core.periods import PeriodKind, current_period, parse_key, period_containing, recent_periods
-from portal.credits import standings
 from portal.credits.models import (
+    CapLock,
     ClosedPeriod,
     CreditAdjustment,
     CreditRule,
@@ -36,7 +36,7 @@ class Source:
 # --- rules ----------------------------------------------------------------------------------------
 
 def rule_for(code, day):
-    """The version of rule `code` valid on local date `day` (creating the default on first use)."""
+    """The version of rule `code` valid on local date `day` (creating the registered default on first use)."""
     rule = _valid_version(code, day)
     if rule is None and code in DEFAULT_RULES:
         if not db.session.scalar(select(CreditRule.id).where(CreditRule.code == code)):
@@ -45,37 +45,6 @@ def rule_for(code, day):
     if rule is None:
         raise ValidationError(f"积分规则“{code}”在 {day} 不适用或已停用")
     return rule
-
-
-@dataclass(frozen=True)
-class RuleTerms:
-    """What awarding needs of one rule version: kept per process, as every award looks its rule up."""
-
-    id: int
-    code: str
-    mode: str
-    points: int
-    daily_cap: int | None
-    weekly_cap: int | None
-    monthly_cap: int | None
-    statuses: tuple
-    manual_only: bool
-
-    @classmethod
-    def of(cls, rule):
-        """The terms of a CreditRule row."""
-        return cls(rule.id, rule.code, rule.mode, rule.points, rule.daily_cap, rule.weekly_cap, rule.monthly_cap,
-                   tuple(rule.statuses), rule.manual_only)
-
-
-def rule_terms(code, day):
-    """RuleTerms of rule_for(code, day), cached until any rule changes (the "rules" data version)."""
-    terms = cache.memo(("credit_rule", code, day), lambda: _terms_of(_valid_version(code, day)), "rules")
-    return terms if terms is not None else RuleTerms.of(rule_for(code, day))
-
-
-def _terms_of(rule):
-    return RuleTerms.of(rule) if rule is not None else None
 
 
 def _valid_version(code, day):
@@ -196,35 +165,34 @@ def change_rule(actor, code, *, name, points, mode, daily_cap, weekly_cap, month
 # --- awarding -------------------------------------------------------------------------------------
 
 def award(person, rule_code, source, when=None, score=None, recorded_by=None):
-    """Credit `person` once for `source` under rule `rule_code`; returns the entry, or None.
+    """Credit `person` once for `source` under rule `rule_code`; returns the entry booked, or None.
 
     Idempotent: the same (rule, source, person) returns the entry already written. Returns None
-    when the rule does not apply to the person or a cap leaves nothing to award.
+    when the rule does not apply to the person or a cap leaves nothing to award; the entry's
+    points are what was booked (a cap may have cut them).
     """
     when = when or utcnow()
-    rule = rule_terms(rule_code, when.astimezone(LOCAL_TZ).date())
+    rule = rule_for(rule_code, when.astimezone(LOCAL_TZ).date())
     if rule.manual_only:
         raise ValidationError("手动加减分请使用“积分调整”")
     if rule.statuses and person.political_status not in rule.statuses:
-        return _existing(rule_code, source, person.id)  # credited before the rule changed, or None
+        return entry_for(rule_code, source, person.id)  # credited before the rule changed, or None
     points = _points(rule, score)
-    if points > 0:  # a score of 0 earns nothing whatever the caps say
+    if points > 0 and _has_caps(rule):
+        _lock_caps(person.id, rule.code)
         points = _within_caps(rule, person.id, when, points)
     if points <= 0:
-        # The cap is used up, perhaps by this very source, credited before: then that entry stands.
-        return _existing(rule_code, source, person.id)
-    # Writing first and reading only on a clash spares every first award a look-up.
+        # Nothing to add (a score of 0, or the cap is used up, perhaps by this very source, credited
+        # before): an entry already booked for it stands.
+        return entry_for(rule_code, source, person.id)
     return _book(person, rule, source, points, when, recorded_by=recorded_by)
 
 
-_EXISTING = select(LedgerEntry).where(
-    LedgerEntry.rule_code == bindparam("rule_code"), LedgerEntry.source_type == bindparam("source_type"),
-    LedgerEntry.source_id == bindparam("source_id"), LedgerEntry.person_id == bindparam("person_id"))
-
-
-def _existing(rule_code, source, person_id):
-    return db.session.scalar(_EXISTING, {"rule_code": rule_code, "source_type": source.type,
-                                         "source_id": source.id, "person_id": person_id})
+def entry_for(rule_code, source, person_id):
+    """The entry booked for `source` to a person under a rule, or None (what award() would return again)."""
+    return db.session.scalar(select(LedgerEntry).where(
+        LedgerEntry.rule_code == rule_code, LedgerEntry.source_type == source.type,
+        LedgerEntry.source_id == source.id, LedgerEntry.person_id == person_id))
 
 
 def _points(rule, score):
@@ -235,38 +203,34 @@ def _points(rule, score):
     return round(rule.points * score / 100)
 
 
+def _has_caps(rule):
+    return any(cap is not None for cap in (rule.daily_cap, rule.weekly_cap, rule.monthly_cap))
+
+
+def _lock_caps(person_id, rule_code):
+    """Wait for any other award to this person under this rule to commit (see CapLock)."""
+    insert = dialect_insert()(CapLock).values(person_id=person_id, rule_code=rule_code, checks=1)
+    db.session.execute(insert.on_conflict_do_update(
+        index_elements=["person_id", "rule_code"], set_={"checks": CapLock.checks + 1}))
+
+
 def _within_caps(rule, person_id, when, points):
-    """`points` cut down to what the rule's daily, weekly and monthly caps leave (one query for all)."""
+    """`points` cut down to what the rule's daily, weekly and monthly caps leave."""
     day = when.astimezone(LOCAL_TZ).date()
     monday = day - timedelta(days=day.weekday())
     windows = [(cap, start, end) for cap, start, end in (
         (rule.daily_cap, day, day), (rule.weekly_cap, monday, monday + timedelta(days=6)),
         (rule.monthly_cap, *_month(day))) if cap is not None]
-    if not windows:
-        return points
-    params = {"person_id": person_id, "rule_code": rule.code, "first_day": min(w[1] for w in windows),
-              "last_day": max(w[2] for w in windows)}
-    for n, (_cap, start, end) in enumerate(windows):
-        params.update({f"start_{n}": start, f"end_{n}": end})
-    used = db.session.execute(_points_used(len(windows)), params).one()
+    booked = LedgerEntry.booked_on
+    used = db.session.execute(
+        select(*[func.coalesce(func.sum(case((booked.between(start, end), LedgerEntry.points), else_=0)), 0)
+                 for _cap, start, end in windows])
+        .where(LedgerEntry.person_id == person_id, LedgerEntry.rule_code == rule.code,
+               booked.between(min(w[1] for w in windows), max(w[2] for w in windows)))
+    ).one()
     for (cap, _start, _end), spent in zip(windows, used, strict=True):
         points = min(points, cap - spent)
     return points
-
-
-_POINTS_USED = {}
-
-
-def _points_used(count):
-    """A person's points under one rule within each of `count` date windows, in one statement."""
-    if count not in _POINTS_USED:
-        booked = LedgerEntry.booked_on
-        _POINTS_USED[count] = select(*[
-            func.coalesce(func.sum(case((booked.between(bindparam(f"start_{n}"), bindparam(f"end_{n}")),
-                                         LedgerEntry.points), else_=0)), 0) for n in range(count)
-        ]).where(LedgerEntry.person_id == bindparam("person_id"), LedgerEntry.rule_code == bindparam("rule_code"),
-                 booked.between(bindparam("first_day"), bindparam("last_day")))
-    return _POINTS_USED[count]
 
 
 def _month(day):
@@ -277,15 +241,11 @@ def _month(day):
 def booking_date(when):
     """The local date an event counts towards, and a note if its period was already closed."""
     day = when.astimezone(LOCAL_TZ).date()
-    last_closed = cache.memo(("last_closed",), _last_closed, "closed_periods")
+    last_closed = db.session.scalar(select(func.max(ClosedPeriod.period_end)))
     if last_closed is None or day > last_closed:
         return day, None
     original = period_containing(PeriodKind.DEKAD, day).label
     return last_closed + timedelta(days=1), f"补记：原属{original}，该周期已结算，计入下一周期"
-
-
-def _last_closed():
-    return db.session.scalar(select(func.max(ClosedPeriod.period_end)))
 
 
 def _book(person, rule, source, points, when, recorded_by=None, reason=None, reverses=None):
@@ -300,11 +260,10 @@ def _book(person, rule, source, points, when, recorded_by=None, reason=None, rev
         ).on_conflict_do_nothing().returning(LedgerEntry))
     if entry is None:
         # Awarded before, or concurrently by another request or worker: the database kept exactly one.
-        existing = _existing(rule.code, source, person.id)
+        existing = entry_for(rule.code, source, person.id)
         if existing is None:
             raise ConflictError("该记录已被冲销过")
         return existing
-    cache.touched("ledger")  # written past the ORM's flush, which would have said so
     _add_to_totals(entry)
     return entry
 
@@ -380,25 +339,18 @@ def adjustable_person(actor, person_id):
 
 # --- what the pages need --------------------------------------------------------------------------
 
-# How a ledger entry's source is named on the pages; other modules add their types here.
+# How a ledger entry's source is named on the pages: the credits module's own; the modules that
+# award points add theirs (register_source).
 SOURCE_LABELS = {
     "adjustment": "手动调整",
     "reversal": "冲销",
-    "article": "每日一学文章",
-    "article_read": "每日一学",
-    "daily_question": "每日一题",
-    "daily_answer": "每日一题",
-    "quiz_attempt": "每周一测",
-    "meeting": "组织生活",
-    "quiz": "每周一测",
-    "attempt": "每周一测",
-    "session": "组织生活",
-    "reflection": "心得体会",
-    "mentoring_log": "导师结对记录",
-    "wish": "微心愿",
-    "exemplar": "六大员评选",
 }
 EARLIEST_YEAR = 2000
+
+
+def register_source(source_type, label):
+    """Name a module's ledger source type as the pages show it (每日一学, 组织生活, ...)."""
+    SOURCE_LABELS[source_type] = label
 
 
 def source_label(entry):
@@ -428,21 +380,44 @@ def period_from_key(key, kind=None):
     return period
 
 
-def period_choices(kind, count=13, closed=None):
-    """The current period of `kind` and the ones before it, newest first, each with its closed flag.
-
-    `closed` (a standings.ClosedPeriods) keeps what it looked up for the rest of the page.
-    """
+def period_choices(kind, count=13):
+    """The current period of `kind` and the ones before it, newest first, each with its closed flag."""
     periods = recent_periods(kind, count)
-    if closed is None:
-        closed = standings.ClosedPeriods()
-    closed.load(periods)
-    return [(period, closed(period) is not None) for period in periods]
+    closed = db.session.scalars(select(ClosedPeriod.period_start).where(
+        ClosedPeriod.kind == str(kind), ClosedPeriod.period_start.in_([p.start for p in periods])))
+    starts = set(closed)
+    return [(period, period.start in starts) for period in periods]
 
 
-def ranking_scope(actor, permission="credits.rankings"):
-    """The branch ids the actor's rankings cover, or None for the whole committee (every person)."""
-    scopes = actor.scopes(permission)
-    if any(org.parent_id is None for org in scopes):
-        return None
-    return [branch.id for branch in roster.branch_rows(scopes)]
+@dataclass(frozen=True)
+class RankingScope:
+    """Which branches a viewer's rankings cover: the one place that decides who sees which branch.
+
+    `branch_ids` is None for the whole committee (every person, every branch's row), else the
+    branches under the viewer's grants. A branch's row is shown only to viewers of that branch:
+    in a small branch an average or a participation rate is, in effect, one or two people's
+    points, so other branches' rows would leak personal data; its rank is still among all.
+    """
+
+    branch_ids: tuple | None
+
+    @classmethod
+    def of(cls, actor, permission="credits.rankings"):
+        """The scope of `actor`'s grants holding `permission`."""
+        scopes = actor.scopes(permission)
+        if any(org.parent_id is None for org in scopes):
+            return cls(None)
+        return cls(tuple(sorted(branch.id for branch in roster.branch_rows(scopes))))
+
+    @property
+    def whole_committee(self):
+        """True when the viewer sees every branch."""
+        return self.branch_ids is None
+
+    def people_of(self, branch_id=None):
+        """The branch filter of a person ranking: the chosen branch (if the viewer may see it) or the scope."""
+        if branch_id is None:
+            return self.branch_ids
+        if self.branch_ids is not None and branch_id not in self.branch_ids:
+            raise NotFound("该党支部不在您的查看范围内")
+        return [branch_id]
