@@ -85,3 +85,10 @@ def test_ended_periods_are_frozen_with_snapshots(db, active):
 def test_refuses_a_ledger_that_already_has_entries(db, active):
     with pytest.raises(activity.LedgerNotEmpty):
         activity.generate_activity(5, seed=1)
+
+
+def test_every_generated_entry_names_its_source_in_chinese(db, active):
+    from portal.credits import services
+
+    labels = {services.source_label(entry).split(" #")[0] for entry in entries(db)}
+    assert labels <= {"每日一学", "每日一题", "每周一测", "组织生活", "心得体会", "手动调整", "冲销"}, labels

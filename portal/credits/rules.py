@@ -1,4 +1,10 @@
-"""The default credit rules: created on first use, then edited by the committee as new versions."""
+"""The credit rules each module awards, named by the module itself.
+
+The credits module owns only the manual rule. A module that awards points registers its rules
+here when it is imported (`register_rule`), with the fields of version 1; the rule is created on
+first use, and the committee edits it afterwards as new versions. The rule page lists exactly
+what is registered, so a rule appears when the module that awards it is there.
+"""
 
 from portal.roster.models import PoliticalStatus
 
@@ -6,24 +12,20 @@ STUDENTS = ",".join([PoliticalStatus.FULL_MEMBER, PoliticalStatus.PROBATIONARY, 
 MEMBERS = ",".join([PoliticalStatus.FULL_MEMBER, PoliticalStatus.PROBATIONARY])
 MANUAL = "manual"
 
-# code -> the fields of version 1.
-DEFAULT_RULES = {
-    "study_read": dict(name="每日一学", points=1, daily_cap=2, applies_to=STUDENTS,
-                       description="阅读当日学习文章并达到最短阅读时间"),
-    "daily_question": dict(name="每日一题", points=1, daily_cap=1, applies_to=STUDENTS,
-                           description="答对当日题目"),
-    "weekly_test": dict(name="每周一测", mode="score", points=10, weekly_cap=10, applies_to=STUDENTS,
-                        description="按测试得分折算：满分 100 分得 10 积分"),
-    "session_attend": dict(name="参加组织生活", points=3, applies_to=STUDENTS,
-                           description="参加三会一课、主题党日、月度研讨并签到"),
-    "reflection": dict(name="心得体会", mode="score", points=5, monthly_cap=10, applies_to=STUDENTS,
-                       description="心得体会经支部书记评分后折算：满分 100 分得 5 积分"),
-    "mentoring_log": dict(name="导师结对记录", points=2, monthly_cap=8, applies_to="",
-                          description="导师或联系人按月记录一次谈心或指导"),
-    "wish_fulfilled": dict(name="圆梦微心愿", points=5, monthly_cap=20, applies_to=MEMBERS,
-                           description="认领并完成群众微心愿，经心愿人点亮确认"),
-    "exemplar_title": dict(name="六大员称号", points=20, applies_to="",
-                           description="评选活动公示结束后获得六大员称号"),
-    MANUAL: dict(name="手动加减分", points=0, manual_only=True, applies_to="",
-                 description="党委按事实和理由加分或扣分，须写明原因"),
-}
+# code -> the fields of version 1, in the order the rule page lists them (the manual rule last).
+DEFAULT_RULES = {}
+
+
+def register_rule(code, *, name, points, description, applies_to="", mode="fixed", daily_cap=None,
+                  weekly_cap=None, monthly_cap=None):
+    """Name a rule a module awards (version 1 of it); returns its code."""
+    fields = dict(name=name, points=points, description=description, applies_to=applies_to, mode=mode)
+    caps = dict(daily_cap=daily_cap, weekly_cap=weekly_cap, monthly_cap=monthly_cap)
+    fields.update({cap: value for cap, value in caps.items() if value is not None})
+    DEFAULT_RULES[code] = fields
+    DEFAULT_RULES[MANUAL] = DEFAULT_RULES.pop(MANUAL)  # keep the manual rule last
+    return code
+
+
+DEFAULT_RULES[MANUAL] = dict(name="手动加减分", points=0, manual_only=True, applies_to="",
+                             description="党委按事实和理由加分或扣分，须写明原因")

@@ -39,6 +39,11 @@ ADJUSTMENT_REASONS = (
     (-2, "无故缺席主题党日活动"), (-3, "学习笔记抄袭他人"), (4, "带头完成井下技术攻关"),
 )
 REVERSAL_REASONS = ("重复签到，冲销多记积分", "答题记录经核查为代答", "活动签到信息有误")
+# The generated entries' own source types: apart from the study module's (article_read, ...), so a
+# real read, answer or test later is never mistaken for one already credited. Named like them.
+for _source_type, _label in (("article", "每日一学"), ("daily_question", "每日一题"), ("attempt", "每周一测"),
+                             ("session", "组织生活")):
+    credits.register_source(_source_type, _label)
 
 
 class LedgerNotEmpty(ConflictError):
@@ -130,7 +135,6 @@ class _Plan:
         self.days = [first + timedelta(days=i) for i in range((today - first).days + 1)]
         self.attempt_id = 0
         self.reflection_id = 0
-        self.wish_id = 0
         self.branch_sessions = {}
 
     def _row(self, person, code, source_type, source_id, points, day, minutes):
@@ -156,13 +160,13 @@ class _Plan:
             self.branch_sessions[branch_id] = dates
 
     def person(self, person):
-        """One person's year: daily reading and question, weekly tests, sessions, reflections, wishes."""
+        """One person's year: daily reading and question, weekly tests, sessions and reflections."""
         rng = self.rng
         member = person.political_status in PARTY_STATUSES
         # How keen this person is: most study on most days, a few rarely.
         keen = min(0.97, max(0.15, rng.gauss(0.72 if member else 0.62, 0.18)))
         month_counts = {}
-        for index, day in enumerate(self.days):
+        for day in self.days:
             day_no = day.toordinal() - DAY_NO_BASE  # the day's article and question ids
             if rng.random() < keen:
                 self._row(person, "study_read", "article", 2 * day_no + 1, 1, day, rng.randint(360, 1380))
@@ -182,9 +186,6 @@ class _Plan:
                 score = min(100, max(50, round(rng.gauss(85, 8))))
                 self._row(person, "reflection", "reflection", self.reflection_id, round(5 * score / 100), day,
                           rng.randint(1140, 1380))
-            if member and index % 30 == 15 and rng.random() < keen * 0.15:
-                self.wish_id += 1
-                self._row(person, "wish_fulfilled", "wish", self.wish_id, 5, day, rng.randint(600, 1080))
         for session_id, day in self.branch_sessions.get(person.branch_id, ()):
             if rng.random() < 0.6 + 0.35 * keen:
                 self._row(person, "session_attend", "session", session_id, 3, day, rng.randint(840, 960))

@@ -18,12 +18,12 @@ from tests.tools.scratch_db import is_postgresql
 
 @pytest.fixture()
 def booked(world):
-    """Two committed entries of 张三: a wish (5 points) and a session (3 points); returns their ids."""
+    """Two committed entries of 张三: a graded reflection (5 points) and a session (3 points); returns their ids."""
     member = world.people.member
-    wish = services.award(member, "wish_fulfilled", Source("wish", 1), when=at(2026, 11, 5))
-    session = services.award(member, "session_attend", Source("session", 7), when=at(2026, 11, 5))
+    reflection = services.award(member, "reflection", Source("reflection", 1), when=at(2026, 11, 5), score=100)
+    session = services.award(member, "session_attend", Source("meeting", 7), when=at(2026, 11, 5))
     db.session.commit()
-    return wish.id, session.id
+    return reflection.id, session.id
 
 
 def rows():
@@ -47,10 +47,11 @@ def assert_refused(sql, operation, **params):
 
 
 def test_an_update_is_refused_and_changes_nothing(booked):
-    wish_id, _session_id = booked
+    reflection_id, _session_id = booked
     before = rows()
 
-    assert_refused("UPDATE ledger_entry SET points = 500, reason = 'tampered' WHERE id = :id", "UPDATE", id=wish_id)
+    assert_refused("UPDATE ledger_entry SET points = 500, reason = 'tampered' WHERE id = :id", "UPDATE",
+                   id=reflection_id)
     assert_refused("UPDATE ledger_entry SET points = points * 10", "UPDATE")
 
     assert rows() == before
@@ -58,10 +59,10 @@ def test_an_update_is_refused_and_changes_nothing(booked):
 
 
 def test_a_delete_is_refused_and_changes_nothing(booked):
-    wish_id, _session_id = booked
+    reflection_id, _session_id = booked
     before = rows()
 
-    assert_refused("DELETE FROM ledger_entry WHERE id = :id", "DELETE", id=wish_id)
+    assert_refused("DELETE FROM ledger_entry WHERE id = :id", "DELETE", id=reflection_id)
     assert_refused("DELETE FROM ledger_entry", "DELETE")  # SQLite's whole-table shortcut too
 
     assert rows() == before and len(before) == 2
@@ -78,24 +79,24 @@ def test_truncate_is_refused_even_as_a_cascade(booked):
 
 
 def test_an_update_through_the_orm_is_refused_too(booked):
-    wish_id, _session_id = booked
-    db.session.get(LedgerEntry, wish_id).points = 50
+    reflection_id, _session_id = booked
+    db.session.get(LedgerEntry, reflection_id).points = 50
 
     with pytest.raises(IntegrityError, match="ledger_entry is append-only"):
         db.session.flush()
     db.session.rollback()
 
-    assert db.session.get(LedgerEntry, wish_id).points == 5
+    assert db.session.get(LedgerEntry, reflection_id).points == 5
 
 
 def test_an_insert_still_works(booked):
-    wish_id, _session_id = booked
+    reflection_id, _session_id = booked
 
     db.session.execute(text(
         "INSERT INTO ledger_entry (person_id, branch_id, points, rule_id, rule_code, source_type, source_id,"
         " earned_at, booked_on, created_at)"
         " SELECT person_id, branch_id, 2, rule_id, rule_code, source_type, 2, earned_at, booked_on, created_at"
-        " FROM ledger_entry WHERE id = :id"), {"id": wish_id})
+        " FROM ledger_entry WHERE id = :id"), {"id": reflection_id})
     db.session.commit()
 
     assert [points for _id, points, _reason in rows()] == [5, 3, 2]
@@ -103,16 +104,16 @@ def test_an_insert_still_works(booked):
 
 def test_award_adjust_and_reverse_add_rows_and_leave_the_others_alone(world, booked):
     member, committee = world.people.member, world.users.committee
-    wish_id, session_id = booked
+    reflection_id, session_id = booked
     clock.freeze(at(2026, 11, 6))
 
     adjustment = services.adjust(committee, member, 4, "积极参加抢险")
-    reversal = services.reverse(committee, wish_id, "心愿人反映未实际完成")
+    reversal = services.reverse(committee, reflection_id, "心愿人反映未实际完成")
     db.session.commit()
 
-    assert rows() == [(wish_id, 5, None), (session_id, 3, None), (adjustment.id, 4, "积极参加抢险"),
+    assert rows() == [(reflection_id, 5, None), (session_id, 3, None), (adjustment.id, 4, "积极参加抢险"),
                       (reversal.id, -5, "心愿人反映未实际完成")]
-    assert db.session.get(LedgerEntry, reversal.id).reverses_id == wish_id
+    assert db.session.get(LedgerEntry, reversal.id).reverses_id == reflection_id
     assert month_total(member) == 5 + 3 + 4 - 5
 
 

@@ -59,15 +59,15 @@ def test_concurrent_awards_from_many_threads_write_exactly_one_entry(app, world)
     person_id = world.people.member.id
     def award_once():
         person = db.session.get(Person, person_id)
-        services.award(person, "wish_fulfilled", Source("wish", 42), when=at(2026, 11, 5))
+        services.award(person, "session_attend", Source("meeting", 42), when=at(2026, 11, 5))
         db.session.commit()
 
     results = run_concurrently(app, award_once, 6)
     assert results == [None] * 6  # every racer succeeded: the losers got the winner's entry
     db.session.expire_all()
     rows = entries(world.people.member)
-    assert len(rows) == 1 and rows[0].points == 5
-    assert total(world.people.member, PeriodKind.MONTH, date(2026, 11, 5)) == 5
+    assert len(rows) == 1 and rows[0].points == 3
+    assert total(world.people.member, PeriodKind.MONTH, date(2026, 11, 5)) == 3
 
 
 def test_rule_that_does_not_apply_gives_nothing(world):
@@ -139,13 +139,13 @@ def test_manual_adjustment_needs_a_reason_and_is_audited(world):
 
 def test_reversal_points_at_the_original_and_cannot_repeat(world):
     member, committee = world.people.member, world.users.committee
-    original = services.award(member, "wish_fulfilled", Source("wish", 1), when=at(2026, 11, 5))
+    original = services.award(member, "session_attend", Source("meeting", 1), when=at(2026, 11, 5))
     db.session.commit()
     clock.freeze(at(2026, 11, 6))
     reversal = services.reverse(committee, original.id, "心愿人反映未实际完成")
     db.session.commit()
-    assert reversal.points == -5 and reversal.reverses_id == original.id
-    assert db.session.get(LedgerEntry, original.id).points == 5  # the original is untouched
+    assert reversal.points == -3 and reversal.reverses_id == original.id
+    assert db.session.get(LedgerEntry, original.id).points == 3  # the original is untouched
     assert total(member, PeriodKind.MONTH, date(2026, 11, 6)) == 0
     with pytest.raises(ConflictError):
         services.reverse(committee, original.id, "再次冲销")
@@ -183,7 +183,7 @@ def test_rebuilding_totals_from_the_ledger_gives_the_same_figures(world):
     member, other = world.people.member, world.people.other
     for i in range(4):
         services.award(member, "session_attend", Source("session", i), when=at(2026, 9, 28 + i % 3))
-    services.award(other, "wish_fulfilled", Source("wish", 1), when=at(2026, 10, 2))
+    services.award(other, "reflection", Source("reflection", 1), when=at(2026, 10, 2), score=80)
     db.session.commit()
     before = sorted(tuple(r) for r in db.session.execute(select(CreditTotal.__table__)))
     standings.rebuild_totals()

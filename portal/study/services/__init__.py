@@ -1,5 +1,8 @@
-"""The study module's rules, one module per area (articles, daily, quizzes, meetings)."""
+"""The study module's rules, one module per area (articles, daily, quizzes, meetings).
 
-# Loading any study service (the views and jobs all do) registers the study checks with the
-# credits module's 异常提醒, which cannot import them itself.
-from portal.study.services import anomalies  # noqa: F401
+Loading any study service (the views and jobs all do) registers what the study module gives the
+credits module, which cannot import it: its credit rules and ledger source names, and its
+checks on 异常提醒.
+"""
+
+from portal.study.services import anomalies, credit_rules  # noqa: F401

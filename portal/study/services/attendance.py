@@ -19,15 +19,15 @@ from sqlalchemy import select, update
 
 from portal.core import audit
 from portal.core.clock import format_local, utcnow
-from portal.core.exceptions import NotFound, ValidationError
+from portal.core.exceptions import ValidationError
 from portal.credits import services as credits
 from portal.extensions import db
 from portal.study.models.meetings import ATTENDANCE_LABELS, AttendanceStatus, MeetingAttendee, MeetingReflection
-from portal.study.services import meetings
+from portal.study.services import credit_rules, meetings
 
 CHECKIN_OPENS_BEFORE = timedelta(minutes=30)
 MAX_CHECKIN_TRIES = 5
-ATTEND_RULE = "session_attend"
+ATTEND_RULE = credit_rules.SESSION_ATTEND
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ def mark(actor, meeting_id, person_id, status, note=""):
     meeting = meetings.get_managed(actor, meeting_id)
     row = meetings.attendee_row(meeting.id, person_id)
     if row is None:
-        raise NotFound("该人员不在本次会议的名单中")
+        raise ValidationError("该人员不在本次会议的名单中")
     note = (note or "").strip()
     if status not in set(AttendanceStatus) or status == AttendanceStatus.EXPECTED:
         raise ValidationError("请选择出席、缺席或请假", field="status")
@@ -184,11 +184,7 @@ def mark(actor, meeting_id, person_id, status, note=""):
 
 
 def _attendance_credit(row):
-    from portal.credits.models import LedgerEntry
-
-    return db.session.scalar(select(LedgerEntry.id).where(
-        LedgerEntry.rule_code == ATTEND_RULE, LedgerEntry.source_type == "meeting",
-        LedgerEntry.source_id == row.meeting_id, LedgerEntry.person_id == row.person_id))
+    return credits.entry_for(ATTEND_RULE, credits.Source("meeting", row.meeting_id), row.person_id)
 
 
 @dataclass

@@ -16,11 +16,11 @@ from portal.core.exceptions import ConflictError, NotFound, ValidationError
 from portal.credits import services as credits
 from portal.extensions import db
 from portal.study.models.meetings import MeetingReflection
-from portal.study.services import meetings
+from portal.study.services import credit_rules, meetings
 
 MIN_CHARS = 50
 MAX_CHARS = 5000
-RULE = "reflection"
+RULE = credit_rules.REFLECTION
 
 
 def own_reflection(person_id, meeting_id):
