@@ -32,9 +32,10 @@ from tests.bench import ceiling_app, credits_hooks, portal_hooks, quiz_hooks
 READ, WRITE = "read", "write"
 PORTAL, CEILING = "portal", "ceiling"
 CEILING_OF = {READ: "ceiling_read", WRITE: "ceiling_write"}
-# The targets for read pages at 32 connections.
+# The targets for read pages at 32 connections: half the ceiling's throughput, and a p99 at most
+# twice the ceiling's p99 in the same run (an absolute figure would judge the machine's day).
 READ_MIN_RATIO = 0.5
-READ_MAX_P99_MS = 100.0
+READ_MAX_P99_VS_CEILING = 2.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Scenario:
     warm_up: bool = True  # a short unmeasured run first (templates compiled, pools filled)
     min_ratio: float | None = None
     max_p99_ms: float | None = None
+    max_p99_vs_ceiling: float | None = None  # p99 at most this many times the ceiling's p99
     max_seconds: float | None = None
     is_ceiling: bool = False
 
@@ -85,7 +87,7 @@ CEILINGS = [
              app=CEILING, is_ceiling=True, count_after=_ceiling_writes),
 ]
 
-PAGE_TARGETS = {"min_ratio": READ_MIN_RATIO, "max_p99_ms": READ_MAX_P99_MS}
+PAGE_TARGETS = {"min_ratio": READ_MIN_RATIO, "max_p99_vs_ceiling": READ_MAX_P99_VS_CEILING}
 
 SCENARIOS = [
     Scenario("login_page", READ, path="/login", **PAGE_TARGETS),

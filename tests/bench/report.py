@@ -127,10 +127,10 @@ def judge(results, scenarios):
         ceiling = ceilings.get((row["db"], row["ceiling"])) if row["ceiling"] else None
         if ceiling and ceiling.get("rps") and row["rps"] is not None:
             row["ratio"] = row["rps"] / ceiling["rps"]
-        row["target"] = _target(row, by_name[row["name"]])
+        row["target"] = _target(row, by_name[row["name"]], ceiling)
 
 
-def _target(row, scenario):
+def _target(row, scenario, ceiling=None):
     if row["errors"] or row["lost"] or row["duplicated"]:
         return MISSED
     checks = []
@@ -138,6 +138,9 @@ def _target(row, scenario):
         checks.append(row["ratio"] is not None and row["ratio"] >= scenario.min_ratio)
     if scenario.max_p99_ms is not None:
         checks.append(row["p99_ms"] is not None and row["p99_ms"] < scenario.max_p99_ms)
+    if scenario.max_p99_vs_ceiling is not None:
+        limit = ceiling.get("p99_ms") if ceiling else None
+        checks.append(None not in (row["p99_ms"], limit) and row["p99_ms"] <= scenario.max_p99_vs_ceiling * limit)
     if scenario.max_seconds is not None:
         checks.append(row.get("seconds") is not None and row["seconds"] < scenario.max_seconds)
     if not checks:
