@@ -117,10 +117,10 @@ def test_a_hand_in_marks_credits_and_answers_in_a_few_statements(app, world):
     with CountStatements() as seen:
         response = client.post(f"/study/attempts/{attempt_id}/submit")
     assert response.status_code == 302 and response.location.endswith(f"/study/attempts/{attempt_id}")
-    # log-in check, the attempt with its test and person, its items, the guarded UPDATE, the score,
-    # the marks, the rule, the cap's lock and sum, the last closed period, the ledger INSERT and the
+    # log-in check, the attempt with its paper, test and person, the guarded UPDATE, the score, the
+    # marks, the rule, the cap's lock and sum, the last closed period, the ledger INSERT and the
     # running totals
-    assert seen.count <= 12, "\n".join(" ".join(s.split())[:100] for s in seen.statements)
+    assert seen.count <= 11, "\n".join(" ".join(s.split())[:100] for s in seen.statements)
     assert seen.statements.index(seen.naming("UPDATE quiz_attempt SET status")[0]) < seen.statements.index(
         seen.naming("INSERT INTO ledger_entry")[0])  # the deadline guard first, the credit last
     db.session.expire_all()
@@ -141,8 +141,8 @@ def test_a_replayed_hand_in_reads_and_writes_nothing_more(app, world):
     with CountStatements() as seen:
         response = client.post(f"/study/attempts/{attempt_id}/submit")
     assert response.status_code == 302
-    # the log-in check, the attempt and its items: nothing is written
-    assert seen.count <= 3 and not [sql for sql in seen.statements if not sql.startswith("SELECT")], seen.statements
+    # the log-in check and the attempt with its paper: nothing is written
+    assert seen.count <= 2 and not [sql for sql in seen.statements if not sql.startswith("SELECT")], seen.statements
     assert "已经交卷，无需重复提交" in client.get(f"/study/attempts/{attempt_id}").get_data(as_text=True)
     credited = db.session.scalar(select(func.count()).select_from(LedgerEntry).where(
         LedgerEntry.source_type == "quiz_attempt", LedgerEntry.source_id == attempt_id))
