@@ -34,6 +34,7 @@ FORM_TOKEN = "\x00form-token\x00"  # noqa: S105 - a slot for the token; no page 
 MAX_ENTRIES = 2048
 
 _SOURCES = {}  # version name -> select of one value giving its current value
+_READ = {}  # names -> the statement reading those versions
 _WATCHED = {}  # mapped class -> version name bumped when an instance changes
 
 
@@ -49,6 +50,7 @@ class DataVersion(db.Model):
 def register(name, source):
     """Name a data version read by `source`, a select of one value (e.g. the newest id of a table)."""
     _SOURCES[name] = source
+    _READ.clear()
 
 
 def watch(name, *models):
@@ -91,8 +93,11 @@ def _bump_watched(session, flush_context, instances):
 
 def versions(*names):
     """The current values of data versions `names` (a tuple), read in one statement."""
-    row = db.session.execute(select(*[_SOURCES[name].scalar_subquery().label(name) for name in names])).one()
-    return tuple(row)
+    if names not in _READ:
+        # Built once per set of names: a cached page reads its versions on every view, and building
+        # the statement (its cache key above all) costs more than running it.
+        _READ[names] = select(*[_SOURCES[name].scalar_subquery().label(name) for name in names])
+    return tuple(db.session.execute(_READ[names]).one())
 
 
 class FragmentCache:

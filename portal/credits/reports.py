@@ -57,8 +57,9 @@ def _branch_options(scope):
 def visible_branch_ranking(period, scope):
     """The branch rows a scope may see (ranked among every branch), and how many branches are ranked."""
     rows = standings.branch_ranking(period, scope.branch_ids)
-    count = rows[0].out_of if rows else len(standings.branch_ranking(period))
-    return rows, count
+    if rows:
+        return rows, rows[0].out_of
+    return rows, len(standings.branch_ranking(period))  # e.g. a branch newer than a closed period
 
 
 def ranking_key(actor, period, view, branch_id, page):
@@ -111,8 +112,9 @@ class LedgerBoard:
 
 
 def ledger_subject(person_id):
-    """standings.ledger_subject(): whose ledger a page shows."""
-    return standings.ledger_subject(person_id)
+    """standings.ledger_subject(), kept while the roster does not change (a ledger page reads it each time)."""
+    key = ("credits.ledger_subject", person_id, *cache.versions("roster"))
+    return cache.cache().get_or_make(key, lambda: standings.ledger_subject(person_id))
 
 
 def ledger_subject_for(actor, person_id, permission="credits.ledger"):
