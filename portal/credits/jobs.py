@@ -11,16 +11,18 @@ log = logging.getLogger(__name__)
 
 
 def close_ended_periods():
-    """Freeze every ended 旬/month/quarter/year not yet frozen; safe to run twice or in parallel."""
+    """Freeze every ended 旬/month/quarter/year not yet frozen, one commit each; safe to run twice or in parallel."""
     closed = []
     for period in standings.periods_to_close():
         try:
-            with db.session.begin_nested():
-                if standings.close_period(period) is not None:
-                    closed.append(period.label)
+            frozen = standings.close_period(period)
+            db.session.commit()
         except IntegrityError:
+            db.session.rollback()
             log.info("period %s was closed by another process", period.key)
-    db.session.commit()
+            continue
+        if frozen is not None:
+            closed.append(period.label)
     return closed
 
 

@@ -28,7 +28,7 @@ def remind_tomorrow():
         people = meetings.expected_people(meeting.id)
         added += notify_many(people, f"meeting-tomorrow:{meeting.id}", f"明天{meeting.kind_label}：{meeting.topic}",
                              meetings.describe(meeting), url=meetings.meeting_path(meeting.id))
-    db.session.commit()
+        db.session.commit()  # one session's reminders at a time
     return added
 
 

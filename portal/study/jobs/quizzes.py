@@ -79,7 +79,7 @@ def remind_closing_tomorrow(now=None):
                 notify_many(due[start:start + CHUNK], reminder_key(quiz), f"每周一测“{quiz.title}”明天截止",
                             f"请在 {format_local(quiz.closes_at)} 前完成（单独安排的以您的开放时间为准）。", url)
             due_count += len(due)
-    db.session.commit()
+            db.session.commit()  # one test's reminders at a time
     return due_count
 
 
