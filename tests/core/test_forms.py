@@ -1,4 +1,4 @@
-"""The shared form pieces: the checkbox list that the credit, article, quiz and meeting forms use."""
+"""The shared form pieces: the checkbox list that the credit, article, bank, quiz and meeting forms use."""
 
 import re
 
@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.core.forms import CheckboxListField, PortalForm
 from portal.credits.forms import RuleForm
 from portal.study.forms.articles import AssignmentForm
+from portal.study.forms.bank import QuestionForm
 from portal.study.forms.meetings import MeetingForm
 from portal.study.forms.quizzes import OverrideForm, QuizForm
 
@@ -63,7 +64,14 @@ def test_without_choice_checking_the_service_decides(app):
 
 @pytest.mark.parametrize("form_class, name", [
     (RuleForm, "statuses"), (AssignmentForm, "organisation_ids"), (QuizForm, "branch_ids"),
-    (OverrideForm, "person_ids"), (MeetingForm, "attendee_ids"),
+    (OverrideForm, "person_ids"), (MeetingForm, "attendee_ids"), (QuestionForm, "choice_answer"),
 ])
 def test_the_domain_forms_use_this_field(form_class, name):
     assert getattr(form_class, name).field_class is CheckboxListField
+
+
+def test_a_question_whose_answer_is_not_an_option_letter_is_refused_in_chinese(app):
+    with app.test_request_context(method="POST", data=MultiDict({"choice_answer": "G"})):
+        form = QuestionForm(meta={"csrf": False})
+        assert form.choice_answer.validate(form) is False
+    assert form.choice_answer.errors == ["不是有效的选择"]

@@ -1,24 +1,16 @@
 """Question bank and daily-question forms; the service checks every rule, the forms only shape input."""
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.core.forms import PortalForm
+from portal.core.forms import CheckboxListField, PortalForm
 from portal.study.models.questions import KIND_LABELS, OPTION_LETTERS, QuestionKind
 from portal.study.services import bank
 
 KIND_CHOICES = [SelectChoice(k.value, v) for k, v in KIND_LABELS.items()]
 DIFFICULTY_CHOICES = [SelectChoice(k, f"{k} - {v}") for k, v in bank.DIFFICULTY_LABELS.items()]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A multiple choice shown as checkboxes (tap-friendly on a phone)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class QuestionForm(PortalForm):
@@ -33,8 +25,8 @@ class QuestionForm(PortalForm):
     option_d = StringField("选项D", validators=[Optional(), Length(max=bank.MAX_OPTION)])
     option_e = StringField("选项E", validators=[Optional(), Length(max=bank.MAX_OPTION)])
     option_f = StringField("选项F", validators=[Optional(), Length(max=bank.MAX_OPTION)])
-    choice_answer = MultiCheckboxField("正确选项（单选题勾选一项，多选题勾选两项及以上）",
-                                       choices=[SelectChoice(letter) for letter in OPTION_LETTERS])
+    choice_answer = CheckboxListField("正确选项（单选题勾选一项，多选题勾选两项及以上）",
+                                      choices=[SelectChoice(letter) for letter in OPTION_LETTERS])
     true_false_answer = RadioField("判断题答案", choices=[SelectChoice("T", "正确"), SelectChoice("F", "错误")],
                                    validators=[Optional()])
     fill_answer = StringField("填空题答案", validators=[Optional(), Length(max=1000)])
