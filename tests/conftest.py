@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -59,12 +60,41 @@ def app():
         _db.session.remove()
 
 
+class FrozenNow:
+    """The portal's "now" in one test: `set` freezes portal.core.clock there, `advance` moves it on."""
+
+    def __init__(self):
+        self.moment = None  # the frozen moment as last set, or None while the clock runs
+
+    def set(self, moment):
+        """Freeze the portal's clock at `moment` (an aware datetime); returns it."""
+        clock.freeze(moment)
+        self.moment = moment
+        return moment
+
+    def advance(self, **delta):
+        """Move the frozen moment on by timedelta(**delta) (from the real time if none is set); returns it."""
+        return self.set((self.moment or clock.utcnow()) + timedelta(**delta))
+
+
 @pytest.fixture()
-def db(app):
-    """The database, emptied after each test."""
+def now():
+    """The portal's "now" for a test: now.set(moment), now.advance(minutes=5), now.moment.
+
+    The clock is a module global, so the live server thread of the browser tests sees it too.
+    This fixture alone releases it, when the test ends. `db` asks for it, so that happens only
+    after the database is emptied and the live server has answered its last request.
+    """
+    frozen = FrozenNow()
+    yield frozen
+    clock.freeze(None)
+
+
+@pytest.fixture()
+def db(app, now):
+    """The database, emptied after each test (the clock is released after it: see `now`)."""
     yield _db
     _db.session.rollback()
-    clock.freeze(None)
     empty_tables(_db.engine, _db.metadata)
     _db.session.remove()
     # Ids and versions start again in the emptied database: parts cached for this test must go.
