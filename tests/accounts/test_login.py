@@ -35,7 +35,7 @@ def test_wrong_password_and_unknown_account_get_the_same_message(client, world):
     assert _audit_actions() == ["login_failed", "login_failed"]
 
 
-def test_five_failures_lock_the_account_even_with_the_right_password(client, world):
+def test_five_failures_lock_the_account_even_with_the_right_password(client, world, now):
     for _ in range(5):
         client.post("/login", data={"identifier": "admin", "password": "wrong-password-1"})
     admin = db.session.get(User, world.users.admin.id)
@@ -48,7 +48,7 @@ def test_five_failures_lock_the_account_even_with_the_right_password(client, wor
     assert actions.count("login_failed") == 6
     assert actions.count("account_locked") == 1
     # After the lock period the right password works again.
-    clock.freeze(clock.utcnow() + timedelta(minutes=16))
+    now.advance(minutes=16)
     assert client.post("/login", data={"identifier": "admin", "password": PASSWORD}).status_code == 302
 
 
@@ -96,13 +96,12 @@ def test_admin_disabling_an_account_ends_its_sessions(app, world):
     assert again.status_code == 200 and LOGIN_FAILED in again.get_data(as_text=True)
 
 
-def test_idle_session_times_out(client, world):
-    start = clock.utcnow()
-    clock.freeze(start)
+def test_idle_session_times_out(client, world, now):
+    start = now.set(clock.utcnow())
     login(client, world.users.member)
-    clock.freeze(start + timedelta(minutes=100))
+    now.set(start + timedelta(minutes=100))
     assert client.get("/").status_code == 200
-    clock.freeze(start + timedelta(minutes=100 + 121))
+    now.set(start + timedelta(minutes=100 + 121))
     response = client.get("/")
     assert response.status_code == 302 and response.location.endswith("/login")
     assert "长时间未操作" in client.get("/login").get_data(as_text=True)
@@ -121,17 +120,16 @@ def test_next_parameter_cannot_redirect_off_site(client, world):
     assert response.location == "/"
 
 
-def test_session_cookie_is_reissued_only_when_the_session_changes(client, world):
-    start = clock.utcnow()
-    clock.freeze(start)
+def test_session_cookie_is_reissued_only_when_the_session_changes(client, world, now):
+    start = now.set(clock.utcnow())
     login(client, world.users.member)
     assert client.get("/").status_code == 200
     assert "Set-Cookie" not in client.get("/").headers  # nothing changed: no new cookie on every page
-    clock.freeze(start + timedelta(seconds=90))
+    now.set(start + timedelta(seconds=90))
     refreshed = client.get("/")
     assert refreshed.status_code == 200 and "portal_session=" in refreshed.headers["Set-Cookie"]  # last_seen moved on
     assert "Expires=" in refreshed.headers["Set-Cookie"]  # a permanent session: the expiry moves on with it
-    clock.freeze(start + timedelta(minutes=100))
+    now.set(start + timedelta(minutes=100))
     assert client.get("/").status_code == 200
-    clock.freeze(start + timedelta(minutes=100 + 121))
+    now.set(start + timedelta(minutes=100 + 121))
     assert client.get("/").status_code == 302  # the idle time-out still counts from the last refresh

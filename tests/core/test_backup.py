@@ -12,7 +12,6 @@ from sqlalchemy.engine import make_url
 
 from portal.accounts.models import User
 from portal.core import backup as backup_module
-from portal.core import clock
 from portal.extensions import db
 from portal.roster.models import Organisation, OrgKind, Person
 from tests import factories
@@ -110,8 +109,8 @@ def test_restore_over_data_needs_yes(app, world, target_app, tmp_path):
         assert snapshot() == expected
 
 
-def test_default_name_is_stamped_in_shanghai_time(app, world):
-    clock.freeze(datetime(2026, 3, 1, 4, 5, 6, tzinfo=UTC))
+def test_default_name_is_stamped_in_shanghai_time(app, world, now):
+    now.set(datetime(2026, 3, 1, 4, 5, 6, tzinfo=UTC))
     expected = Path(app.config["BACKUP_DIR"]) / f"portal-20260301-120506{SUFFIX}"
     expected.unlink(missing_ok=True)
     try:

@@ -2,7 +2,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from portal.core import clock
 from portal.core.periods import (
     Period,
     PeriodKind,
@@ -44,18 +43,12 @@ def test_next_and_previous_cross_month_and_year_ends():
     assert period_containing(Q, date(2026, 1, 5)).previous().label == "2025年第4季度"
 
 
-def test_today_is_taken_in_asia_shanghai():
+def test_today_is_taken_in_asia_shanghai(now):
     # 16:30 UTC on 10 March is 00:30 on 11 March in Shanghai: the second 旬 has begun.
-    clock.freeze(datetime(2026, 3, 10, 16, 30, tzinfo=UTC))
-    try:
-        assert current_period(D).start == date(2026, 3, 11)
-    finally:
-        clock.freeze(None)
-    clock.freeze(datetime(2026, 3, 10, 15, 59, tzinfo=UTC))
-    try:
-        assert current_period(D).start == date(2026, 3, 1)
-    finally:
-        clock.freeze(None)
+    now.set(datetime(2026, 3, 10, 16, 30, tzinfo=UTC))
+    assert current_period(D).start == date(2026, 3, 11)
+    now.set(datetime(2026, 3, 10, 15, 59, tzinfo=UTC))
+    assert current_period(D).start == date(2026, 3, 1)
 
 
 def test_keys_round_trip_and_refuse_bad_input():

@@ -16,13 +16,13 @@ def test_every_job_is_registered_on_an_asia_shanghai_cron(app):
     assert isinstance(trigger, CronTrigger) and str(trigger.timezone) == "Asia/Shanghai"
 
 
-def test_run_job_by_id_and_refuse_unknown(app, world):
+def test_run_job_by_id_and_refuse_unknown(app, world, now):
     services.award(world.people.member, "session_attend", Source("session", 1),
                    when=datetime(2026, 11, 5, 10, tzinfo=clock.LOCAL_TZ))
     from portal.extensions import db
 
     db.session.commit()
-    clock.freeze(datetime(2026, 12, 2, 1, tzinfo=clock.LOCAL_TZ))
+    now.set(datetime(2026, 12, 2, 1, tzinfo=clock.LOCAL_TZ))
     closed = scheduler.run_job(app, "credits.close_ended_periods")
     assert "2026年11月" in closed
     assert scheduler.run_job(app, "credits.close_ended_periods") == []

@@ -17,15 +17,15 @@ def at(y, m, d, hour=10, minute=0, second=0):
     return datetime(y, m, d, hour, minute, second, tzinfo=clock.LOCAL_TZ)
 
 
-def give(committee_user, person, points, when, reason="测试"):
-    """A manual adjustment booked at `when` (any amount up to 100); leaves the clock at `when`."""
-    clock.freeze(when)
+def give(now, committee_user, person, points, when, reason="测试"):
+    """A manual adjustment booked at `when` (any amount up to 100); leaves `now` at `when`."""
+    now.set(when)
     return services.adjust(committee_user, person, points, reason)
 
 
-def close_until(moment):
+def close_until(now, moment):
     """Run the closing job as it would run at `moment` (freezing every period ended before it)."""
-    clock.freeze(moment)
+    now.set(moment)
     return jobs.close_ended_periods()
 
 

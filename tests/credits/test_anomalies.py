@@ -2,7 +2,6 @@
 
 import pytest
 
-from portal.core import clock
 from portal.core.periods import PeriodKind, period_containing
 from portal.credits import anomalies, services
 from portal.credits.services import Source
@@ -12,9 +11,9 @@ from tests.factories import make_person
 NOVEMBER = period_containing(PeriodKind.MONTH, at(2026, 11, 1).date())
 
 
-def award_at(person, source_id, moment):
+def award_at(now, person, source_id, moment):
     """A 3-point attendance credit written at `moment` (created_at follows the frozen clock)."""
-    clock.freeze(moment)
+    now.set(moment)
     return services.award(person, "session_attend", Source("session", source_id), when=moment)
 
 
@@ -23,15 +22,15 @@ def findings(branch_ids=None):
 
 
 @pytest.fixture()
-def normal_month(world):
+def normal_month(world, now):
     """Ordinary activity: attendance spread over the month, a couple of adjustments, similar totals."""
     people = world.people
     for n, person in enumerate([people.member, people.secretary, people.activist, people.other]):
         for day in range(1, 4 + n % 2):
-            award_at(person, n * 100 + day, at(2026, 11, day * 5, 9 + n))
-    give(world.users.committee, people.member, 2, at(2026, 11, 6))
-    give(world.users.committee, people.member, -1, at(2026, 11, 7))
-    clock.freeze(at(2026, 11, 22))
+            award_at(now, person, n * 100 + day, at(2026, 11, day * 5, 9 + n))
+    give(now, world.users.committee, people.member, 2, at(2026, 11, 6))
+    give(now, world.users.committee, people.member, -1, at(2026, 11, 7))
+    now.set(at(2026, 11, 22))
     commit()
     return world
 
@@ -41,47 +40,47 @@ def test_normal_data_raises_no_finding(normal_month):
     assert {"burst", "manual", "outlier"} <= set(found) and all(rows == [] for rows in found.values())
 
 
-def test_a_burst_of_entries_within_a_minute_is_found(normal_month):
+def test_a_burst_of_entries_within_a_minute_is_found(normal_month, now):
     member = normal_month.people.member
     for i in range(12):  # twelve entries 4 seconds apart: 44 seconds in all
-        award_at(member, 1000 + i, at(2026, 11, 12, 21, 30, i * 4))
+        award_at(now, member, 1000 + i, at(2026, 11, 12, 21, 30, i * 4))
     other = normal_month.people.other
     for i in range(12):  # twelve entries 10 seconds apart: two minutes, no burst of ten within 60 s
-        award_at(other, 2000 + i, at(2026, 11, 13, 8, 0, 0).replace(minute=i * 10 // 60, second=i * 10 % 60))
+        award_at(now, other, 2000 + i, at(2026, 11, 13, 8, 0, 0).replace(minute=i * 10 // 60, second=i * 10 % 60))
     commit()
     rows = findings()["burst"]
     assert [(r.person_id, r.name, r.branch_name) for r in rows] == [(member.id, "张三", "综采一队党支部")]
     assert "2026-11-12 21:30:00 起 60 秒内入账 12 条" in rows[0].detail
 
 
-def test_nine_quick_entries_are_not_a_burst(normal_month):
+def test_nine_quick_entries_are_not_a_burst(normal_month, now):
     for i in range(9):
-        award_at(normal_month.people.member, 1000 + i, at(2026, 11, 12, 21, 30, i))
+        award_at(now, normal_month.people.member, 1000 + i, at(2026, 11, 12, 21, 30, i))
     commit()
     assert findings()["burst"] == []
 
 
-def test_three_manual_adjustments_are_found_and_reversals_do_not_count(normal_month):
+def test_three_manual_adjustments_are_found_and_reversals_do_not_count(normal_month, now):
     committee, other = normal_month.users.committee, normal_month.people.other
-    first = give(committee, other, 5, at(2026, 11, 8))
-    give(committee, other, 5, at(2026, 11, 9))
+    first = give(now, committee, other, 5, at(2026, 11, 8))
+    give(now, committee, other, 5, at(2026, 11, 9))
     services.reverse(committee, first.id, "录错")
     commit()
     assert findings()["manual"] == []  # 张三 has two, 陈五 two plus a reversal
-    give(committee, other, -2, at(2026, 11, 10))
+    give(now, committee, other, -2, at(2026, 11, 10))
     commit()
     rows = findings()["manual"]
     assert [r.name for r in rows] == ["陈五"] and rows[0].detail == "本期手动调整 3 次，合计 +8 分"
 
 
-def test_points_far_above_the_branch_average_are_found(normal_month):
+def test_points_far_above_the_branch_average_are_found(normal_month, now):
     crew = [make_person(normal_month.unit_b, f"掘进党员{i:02d}") for i in range(14)]
     for n, person in enumerate(crew):
         for day in (2, 9):
-            award_at(person, 5000 + n * 10 + day, at(2026, 11, day, 8))
+            award_at(now, person, 5000 + n * 10 + day, at(2026, 11, day, 8))
     star = crew[0]
     for i in range(18):  # 18 more attendances, spread out: 60 points against a branch average near 10
-        award_at(star, 6000 + i, at(2026, 11, 1 + i, 14))
+        award_at(now, star, 6000 + i, at(2026, 11, 1 + i, 14))
     commit()
     rows = findings()["outlier"]
     assert [r.person_id for r in rows] == [star.id]
@@ -109,11 +108,11 @@ def test_other_modules_can_register_detectors(normal_month, monkeypatch):
     assert titles.count("新标题") == 1 and len(titles) == len(registered) + 1
 
 
-def test_anomaly_page_explains_and_links_to_the_ledger(client, login_as, normal_month):
+def test_anomaly_page_explains_and_links_to_the_ledger(client, login_as, normal_month, now):
     member = normal_month.people.member
     for i in range(10):
-        award_at(member, 1000 + i, at(2026, 11, 12, 21, 30, i))
-    clock.freeze(at(2026, 11, 22))
+        award_at(now, member, 1000 + i, at(2026, 11, 12, 21, 30, i))
+    now.set(at(2026, 11, 22))
     commit()
     login_as(normal_month.users.committee)
     page = client.get("/credits/anomalies?period=month:2026-11-01").get_data(as_text=True)

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from portal.core import clock
 from portal.core.periods import PeriodKind
 from portal.credits import services, standings
 from portal.credits.models import CreditTotal, LedgerEntry
@@ -102,10 +101,10 @@ def test_an_insert_still_works(booked):
     assert [points for _id, points, _reason in rows()] == [5, 3, 2]
 
 
-def test_award_adjust_and_reverse_add_rows_and_leave_the_others_alone(world, booked):
+def test_award_adjust_and_reverse_add_rows_and_leave_the_others_alone(world, booked, now):
     member, committee = world.people.member, world.users.committee
     reflection_id, session_id = booked
-    clock.freeze(at(2026, 11, 6))
+    now.set(at(2026, 11, 6))
 
     adjustment = services.adjust(committee, member, 4, "积极参加抢险")
     reversal = services.reverse(committee, reflection_id, "心愿人反映未实际完成")

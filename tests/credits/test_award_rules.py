@@ -33,11 +33,11 @@ def _rule_id(code, version):
     return db.session.scalar(select(CreditRule.id).where(CreditRule.code == code, CreditRule.version == version))
 
 
-def test_a_rule_change_applies_to_the_next_award_and_not_to_earlier_days(app, world):
+def test_a_rule_change_applies_to_the_next_award_and_not_to_earlier_days(app, world, now):
     member_id = world.people.member.id
     services.ensure_default_rules()
     db.session.commit()
-    clock.freeze(at(2026, 11, 20))
+    now.set(at(2026, 11, 20))
     _award(app, member_id, 1, at(2026, 11, 20))
     points, rule_id, _day = _award(app, member_id, 2, at(2026, 11, 20))
     assert (points, rule_id) == (3, _rule_id("session_attend", 1))
@@ -63,11 +63,11 @@ def test_a_rule_created_in_a_request_that_rolls_back_is_not_kept(app, world):
     assert points == 3 and rule_id == _rule_id("session_attend", 1)
 
 
-def test_closing_a_period_moves_the_next_late_award_into_the_next_period(app, world):
+def test_closing_a_period_moves_the_next_late_award_into_the_next_period(app, world, now):
     member_id = world.people.member.id
     services.ensure_default_rules()
     db.session.commit()
-    clock.freeze(at(2026, 11, 11, 1))
+    now.set(at(2026, 11, 11, 1))
     _award(app, member_id, 1, at(2026, 11, 9))
     *_, booked = _award(app, member_id, 2, at(2026, 11, 9))
     assert booked == date(2026, 11, 9)

@@ -9,21 +9,21 @@ from tests.factories import PASSWORD
 from tests.statements import viewed_twice
 
 
-def test_a_ranking_is_reused_and_a_new_award_shows_at_once(client, login_as, november):
+def test_a_ranking_is_reused_and_a_new_award_shows_at_once(client, login_as, november, now):
     login_as(november.users.committee)
     page = viewed_twice(client, "/credits/rankings")
     assert ranking(page)[0][:3] == ("1", "李四", "10")
 
-    give(november.users.committee, november.people.other, 20, at(2026, 11, 22, 11))
+    give(now, november.users.committee, november.people.other, 20, at(2026, 11, 22, 11))
     commit()
     assert ranking(client.get("/credits/rankings").get_data(as_text=True))[0][:3] == ("1", "陈五", "22")
 
 
-def test_closing_a_period_shows_on_a_ranking_viewed_while_it_was_open(client, login_as, november):
+def test_closing_a_period_shows_on_a_ranking_viewed_while_it_was_open(client, login_as, november, now):
     login_as(november.users.committee)
     before = client.get("/credits/rankings?period=month:2026-10-01").get_data(as_text=True)
     assert "已结算（冻结）" not in before
-    close_until(at(2026, 11, 22, 12))
+    close_until(now, at(2026, 11, 22, 12))
     commit()
     after = client.get("/credits/rankings?period=month:2026-10-01").get_data(as_text=True)
     assert "已结算（冻结）" in after
@@ -37,11 +37,11 @@ def test_one_cached_ranking_serves_a_scope_never_another(client, login_as, novem
     assert "陈五" not in client.get("/credits/rankings").get_data(as_text=True)
 
 
-def test_a_ledger_shows_a_new_entry_at_once(client, login_as, november):
+def test_a_ledger_shows_a_new_entry_at_once(client, login_as, november, now):
     login_as(november.users.member)
     page = viewed_twice(client, "/credits/mine")
     assert "+10" in page and "+7" not in page
-    give(november.users.committee, november.people.member, 7, at(2026, 11, 22, 11))
+    give(now, november.users.committee, november.people.member, 7, at(2026, 11, 22, 11))
     commit()
     assert 'data-testid="entry-points">+7<' in client.get("/credits/mine").get_data(as_text=True)
 

@@ -42,8 +42,8 @@ def test_secretary_exports_only_their_branch(client, login_as, november):
     assert refused.status_code == 404
 
 
-def test_export_of_a_closed_period_uses_the_frozen_ranking(client, login_as, november):
-    close_until(at(2026, 12, 1, 0, 30))
+def test_export_of_a_closed_period_uses_the_frozen_ranking(client, login_as, november, now):
+    close_until(now, at(2026, 12, 1, 0, 30))
     services.adjust(november.users.committee, november.people.other, 50, "结算后更正")  # lands in December
     commit()
     login_as(november.users.committee)

@@ -96,11 +96,11 @@ def test_score_rules_scale_and_refuse_bad_scores(world):
         services.award(member, "weekly_test", Source("attempt", 2), when=at(2026, 11, 5), score=130)
 
 
-def test_changing_a_rule_versions_it_and_keeps_old_entries(world):
+def test_changing_a_rule_versions_it_and_keeps_old_entries(world, now):
     member, committee = world.people.member, world.users.committee
     old = services.award(member, "session_attend", Source("session", 1), when=at(2026, 11, 5))
     db.session.commit()
-    clock.freeze(at(2026, 11, 20))
+    now.set(at(2026, 11, 20))
     services.change_rule(committee, "session_attend", name="参加组织生活", points=5, mode="fixed",
                          daily_cap=None, weekly_cap=None, monthly_cap=None, applies_to=[])
     db.session.commit()
@@ -137,11 +137,11 @@ def test_manual_adjustment_needs_a_reason_and_is_audited(world):
     assert "-3" in detail and "无故缺席" in detail
 
 
-def test_reversal_points_at_the_original_and_cannot_repeat(world):
+def test_reversal_points_at_the_original_and_cannot_repeat(world, now):
     member, committee = world.people.member, world.users.committee
     original = services.award(member, "session_attend", Source("meeting", 1), when=at(2026, 11, 5))
     db.session.commit()
-    clock.freeze(at(2026, 11, 6))
+    now.set(at(2026, 11, 6))
     reversal = services.reverse(committee, original.id, "心愿人反映未实际完成")
     db.session.commit()
     assert reversal.points == -3 and reversal.reverses_id == original.id
@@ -153,11 +153,11 @@ def test_reversal_points_at_the_original_and_cannot_repeat(world):
         services.reverse(committee, reversal.id, "冲销冲销记录")
 
 
-def test_entries_for_a_closed_period_go_to_the_next_and_say_so(world):
+def test_entries_for_a_closed_period_go_to_the_next_and_say_so(world, now):
     member = world.people.member
     services.award(member, "session_attend", Source("session", 1), when=at(2026, 11, 8))
     db.session.commit()
-    clock.freeze(at(2026, 11, 11, 1))
+    now.set(at(2026, 11, 11, 1))
     standings.close_period(period_containing(PeriodKind.DEKAD, date(2026, 11, 8)))
     db.session.commit()
     late = services.award(member, "session_attend", Source("session", 2), when=at(2026, 11, 9))

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from portal.core import clock
 from portal.core.periods import PeriodKind, period_containing
 from portal.credits import jobs, services, standings
 from portal.extensions import db
@@ -12,14 +11,14 @@ NOV = period_containing(PeriodKind.MONTH, date(2026, 11, 1))
 OCT = NOV.previous()
 
 
-def _give(world, person, points, when):
-    clock.freeze(when)
+def _give(now, world, person, points, when):
+    now.set(when)
     services.adjust(world.users.committee, person, points, "测试")
 
 
-def test_period_choices_flag_the_closed_periods(world):
-    _give(world, world.people.member, 5, at(2026, 10, 5))
-    clock.freeze(at(2026, 11, 22))
+def test_period_choices_flag_the_closed_periods(world, now):
+    _give(now, world, world.people.member, 5, at(2026, 10, 5))
+    now.set(at(2026, 11, 22))
     jobs.close_ended_periods()
     db.session.commit()
     choices = services.period_choices(PeriodKind.MONTH)
@@ -27,12 +26,12 @@ def test_period_choices_flag_the_closed_periods(world):
         ("2026年11月", False), ("2026年10月", True), ("2026年9月", False)]
 
 
-def test_rankings_within_branches_sort_and_count_like_the_whole_committee(world):
+def test_rankings_within_branches_sort_and_count_like_the_whole_committee(world, now):
     people = world.people
     for person, points in ((people.member, 10), (people.activist, 7), (people.secretary, 7), (people.other, 3)):
-        _give(world, person, points, at(2026, 11, 5))
+        _give(now, world, person, points, at(2026, 11, 5))
     db.session.commit()
-    clock.freeze(at(2026, 11, 22))
+    now.set(at(2026, 11, 22))
     branches = [world.branch_a.id, world.branch_b.id]
     within = standings.person_ranking(NOV, branch_ids=branches)
     everyone = standings.person_ranking(NOV)
@@ -41,12 +40,12 @@ def test_rankings_within_branches_sort_and_count_like_the_whole_committee(world)
         (10, 1), (7, 2), (3, 1)]
 
 
-def test_person_summary_matches_one_standing_per_period(world):
-    _give(world, world.people.member, 4, at(2026, 11, 5))
-    _give(world, world.people.other, 9, at(2026, 11, 21))
-    _give(world, world.people.activist, 4, at(2026, 3, 5))
+def test_person_summary_matches_one_standing_per_period(world, now):
+    _give(now, world, world.people.member, 4, at(2026, 11, 5))
+    _give(now, world, world.people.other, 9, at(2026, 11, 21))
+    _give(now, world, world.people.activist, 4, at(2026, 3, 5))
     db.session.commit()
-    clock.freeze(at(2026, 11, 22))
+    now.set(at(2026, 11, 22))
     for person in (world.people.member, world.people.other, world.people.staff):
         summary = standings.person_summary(person.id)
         assert [s.period.kind for s in summary] == list(PeriodKind)

@@ -3,7 +3,6 @@
 import pytest
 from sqlalchemy import func, select
 
-from portal.core import clock
 from portal.core.audit import AuditEntry
 from portal.core.exceptions import ConflictError, ValidationError
 from portal.credits import payout, services
@@ -22,14 +21,14 @@ def signed_audits():
 
 
 @pytest.fixture()
-def closed_q3(world):
+def closed_q3(world, now):
     """Third quarter: 张三 12, 王书记 5, 陈五 8; closed on 2026-10-01; now 2026-10-08."""
     committee, people = world.users.committee, world.people
-    give(committee, people.member, 12, at(2026, 8, 3))
-    give(committee, people.secretary, 5, at(2026, 8, 4))
-    give(committee, people.other, 8, at(2026, 9, 1))
-    close_until(at(2026, 10, 1, 0, 30))
-    clock.freeze(at(2026, 10, 8))
+    give(now, committee, people.member, 12, at(2026, 8, 3))
+    give(now, committee, people.secretary, 5, at(2026, 8, 4))
+    give(now, committee, people.other, 8, at(2026, 9, 1))
+    close_until(now, at(2026, 10, 1, 0, 30))
+    now.set(at(2026, 10, 8))
     commit()
     return world
 
@@ -49,7 +48,7 @@ def test_payout_list_groups_frozen_points_by_branch_with_subtotals(client, login
     assert 'data-testid="sign-form"' in page and "使用浏览器的打印功能" in page
 
 
-def test_signing_off_locks_the_list_and_is_audited(client, login_as, closed_q3):
+def test_signing_off_locks_the_list_and_is_audited(client, login_as, closed_q3, now):
     login_as(closed_q3.users.committee)
     signed = client.post("/credits/payout/sign", data={"period": Q3, "note": "已核对"}, follow_redirects=True)
     page = signed.get_data(as_text=True)
@@ -59,7 +58,7 @@ def test_signing_off_locks_the_list_and_is_audited(client, login_as, closed_q3):
     listed = db.session.scalar(select(PayoutList))
     assert listed.signed_by_id == closed_q3.users.committee.id and listed.signed_at is not None
     assert signed_audits() == 1
-    clock.freeze(at(2026, 10, 8, 11))  # an hour later (within the session's idle limit)
+    now.set(at(2026, 10, 8, 11))  # an hour later (within the session's idle limit)
     again = client.post("/credits/payout/sign", data={"period": Q3, "note": "再签一次"}, follow_redirects=True)
     text = again.get_data(as_text=True)
     assert "已由刘委员于 2026-10-08 10:00 签认并锁定，不能重复签认" in text

@@ -5,7 +5,6 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from portal.core import clock
 from portal.core.audit import AuditEntry
 from portal.credits.models import CreditAdjustment, CreditRule, LedgerEntry
 from portal.extensions import db
@@ -43,8 +42,8 @@ def test_rule_list_shows_defaults_without_writing_and_manual_is_not_editable(cli
     assert count(CreditRule) == 0  # listing writes nothing
 
 
-def test_editing_a_rule_makes_a_new_version(client, login_as, world):
-    clock.freeze(NOW)
+def test_editing_a_rule_makes_a_new_version(client, login_as, world, now):
+    now.set(NOW)
     login_as(world.users.committee)
     response = client.post("/credits/rules/study_read/edit", data=RULE_FORM)
     assert response.status_code == 302 and response.location.endswith("/credits/rules/study_read")
@@ -69,8 +68,8 @@ def test_editing_a_rule_makes_a_new_version(client, login_as, world):
     ({"name": ""}, "请填写规则名称"),
     ({"statuses": ["党员"]}, "不是有效的选择"),
 ])
-def test_rule_edit_errors_keep_what_was_typed_and_write_nothing(client, login_as, world, change, field_error):
-    clock.freeze(NOW)
+def test_rule_edit_errors_keep_what_was_typed_and_write_nothing(client, login_as, world, change, field_error, now):
+    now.set(NOW)
     login_as(world.users.committee)
     data = {**RULE_FORM, "description": "我刚才写的说明", **change}
     response = client.post("/credits/rules/study_read/edit", data=data)
@@ -103,8 +102,8 @@ def test_only_the_committee_edits_rules(client, login_as, world):
 
 # --- adjustments --------------------------------------------------------------------------------------
 
-def test_adjustment_through_the_page_with_csrf_on(csrf_client, world):
-    clock.freeze(NOW)
+def test_adjustment_through_the_page_with_csrf_on(csrf_client, world, now):
+    now.set(NOW)
     member = world.people.member
     token = csrf_token(csrf_client.get("/login").get_data(as_text=True))
     logged_in = csrf_client.post("/login", data={"identifier": world.users.committee.person.employee_no,
@@ -144,8 +143,8 @@ def test_adjustment_errors_are_shown_on_the_form_and_write_nothing(client, login
     assert count(LedgerEntry) == 0 and count(CreditAdjustment) == 0 and audits("credit_adjusted") == 0
 
 
-def test_secretary_cannot_adjust_or_reverse(client, login_as, world):
-    entry = give(world.users.committee, world.people.member, 5, NOW)
+def test_secretary_cannot_adjust_or_reverse(client, login_as, world, now):
+    entry = give(now, world.users.committee, world.people.member, 5, NOW)
     commit()
     login_as(world.users.secretary)
     adjust = client.post("/credits/adjust", data={"person_id": world.people.member.id, "points": 5, "reason": "x"})
@@ -156,10 +155,10 @@ def test_secretary_cannot_adjust_or_reverse(client, login_as, world):
 
 # --- reversals -------------------------------------------------------------------------------------
 
-def test_reversal_from_the_ledger_page(client, login_as, world):
+def test_reversal_from_the_ledger_page(client, login_as, world, now):
     member = world.people.member
-    entry = give(world.users.committee, member, 6, at(2026, 11, 5), reason="录入重复")
-    clock.freeze(NOW)
+    entry = give(now, world.users.committee, member, 6, at(2026, 11, 5), reason="录入重复")
+    now.set(NOW)
     commit()
     login_as(world.users.committee)
     ledger = client.get(f"/credits/people/{member.id}").get_data(as_text=True)

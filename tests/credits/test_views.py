@@ -5,7 +5,6 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.core import clock
 from portal.credits import services
 from portal.credits.models import LedgerEntry
 from portal.credits.services import Source
@@ -69,11 +68,11 @@ def test_secretary_sees_only_their_branch_in_rankings(client, login_as, november
     assert other.status_code == 404 and "陈五" not in other.get_data(as_text=True)
 
 
-def test_ranking_is_paginated(client, login_as, world):
+def test_ranking_is_paginated(client, login_as, world, now):
     for i in range(35):
         person = make_person(world.unit_b, f"掘进党员{i:02d}")
-        give(world.users.committee, person, i + 1, at(2026, 11, 5))
-    clock.freeze(NOW)
+        give(now, world.users.committee, person, i + 1, at(2026, 11, 5))
+    now.set(NOW)
     commit()
     login_as(world.users.committee)
     first = client.get("/credits/rankings").get_data(as_text=True)
@@ -111,8 +110,8 @@ def test_period_picker_offers_recent_periods_of_each_kind(client, login_as, nove
     assert [(r[0], r[1]) for r in ranking(years)] == [("1", "陈五"), ("1", "张三"), ("3", "李四")]
 
 
-def test_closed_periods_say_frozen_and_open_ones_live(client, login_as, november):
-    close_until(at(2026, 12, 1, 0, 30))
+def test_closed_periods_say_frozen_and_open_ones_live(client, login_as, november, now):
+    close_until(now, at(2026, 12, 1, 0, 30))
     commit()
     login_as(november.users.committee)
     closed = client.get("/credits/rankings?period=month:2026-11-01").get_data(as_text=True)
@@ -148,11 +147,11 @@ def test_my_credits_without_points_or_without_a_person(client, login_as, novembe
     assert page.status_code == 200 and "没有关联花名册人员" in page.get_data(as_text=True)
 
 
-def test_thousands_separator_in_ranking_size(client, login_as, world, monkeypatch):
+def test_thousands_separator_in_ranking_size(client, login_as, world, monkeypatch, now):
     from portal.credits import standings
 
-    give(world.users.committee, world.people.member, 3, at(2026, 11, 5))
-    clock.freeze(NOW)
+    give(now, world.users.committee, world.people.member, 3, at(2026, 11, 5))
+    now.set(NOW)
     commit()
     monkeypatch.setattr(standings, "ranking_size", lambda period, branch_ids=None: 1432)
     login_as(world.users.member)
@@ -185,16 +184,16 @@ def test_secretary_opens_own_branch_ledgers_only(client, login_as, november):
     assert client.get(f"/credits/people/{november.people.other.id}/export").status_code == 404
 
 
-def test_ledger_marks_versions_reversals_and_late_entries(client, login_as, world):
+def test_ledger_marks_versions_reversals_and_late_entries(client, login_as, world, now):
     committee, member = world.users.committee, world.people.member
     services.award(member, "session_attend", Source("meeting", 1), when=at(2026, 11, 5))
-    wrong = give(committee, member, 4, at(2026, 11, 6), reason="录入错误")
-    clock.freeze(at(2026, 11, 12))
+    wrong = give(now, committee, member, 4, at(2026, 11, 6), reason="录入错误")
+    now.set(at(2026, 11, 12))
     services.change_rule(committee, "session_attend", name="参加组织生活", points=4, mode="fixed", daily_cap=None,
                          weekly_cap=None, monthly_cap=None, applies_to=[])
     services.award(member, "session_attend", Source("meeting", 2), when=at(2026, 11, 12))
     reversal = services.reverse(committee, wrong.id, "重复录入")
-    close_until(at(2026, 12, 1, 0, 30))
+    close_until(now, at(2026, 12, 1, 0, 30))
     late = services.award(member, "session_attend", Source("meeting", 3), when=at(2026, 11, 20))
     commit()
     login_as(committee)

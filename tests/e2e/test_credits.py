@@ -15,12 +15,12 @@ from tests.factories import make_org, make_person, make_unit
 NOW = datetime(2026, 11, 22, 10, tzinfo=clock.LOCAL_TZ)
 
 
-def _seed(world):
+def _seed(now, world):
     """A third branch with a long name, and points for people in every branch this month."""
     long_branch = make_org("机电运输管理科第二党支部", OrgKind.BRANCH, world.committee)
     unit = make_unit("机电运输管理科", long_branch)
     third = [make_person(unit, name) for name in ("周七", "吴八")]
-    clock.freeze(NOW)
+    now.set(NOW)
     committee = world.users.committee
     for person, points in [(world.people.member, 12), (world.people.activist, 12), (world.people.secretary, 4),
                            (world.people.other, 7), (third[0], 9), (third[1], -2)]:
@@ -28,9 +28,9 @@ def _seed(world):
     db.session.commit()
 
 
-def test_committee_sees_the_ranking_table_and_branch_chart(page, world):
+def test_committee_sees_the_ranking_table_and_branch_chart(page, world, now):
     """The ranking page at phone and desktop size: people with ties, then one bar per branch."""
-    _seed(world)
+    _seed(now, world)
     login(page, identifier_of(world.users.committee))
     follow(open_menu(page).get_by_role("link", name="积分排名", exact=True))
 

@@ -34,7 +34,7 @@ def _seed(world):
 
 
 @pytest.mark.parametrize("viewport", ["phone"], indirect=True)
-def test_member_studies_a_day_on_a_phone(page, world):
+def test_member_studies_a_day_on_a_phone(page, world, now):
     article, quiz = _seed(world)
     page.clock.install()  # the reading countdown runs on the page's clock, moved on below
     login(page, identifier_of(world.users.member))
@@ -49,7 +49,7 @@ def test_member_studies_a_day_on_a_phone(page, world):
     button = page.get_by_test_id("read-button")
     expect(button).to_be_disabled()
     # Half a minute on the page: the browser's clock and the server's move on together.
-    clock.freeze(clock.utcnow() + timedelta(seconds=article.reading_seconds + 1))
+    now.advance(seconds=article.reading_seconds + 1)
     page.clock.fast_forward(f"00:{article.reading_seconds + 1}")
     expect(button).to_be_enabled()
     follow(button)
@@ -89,7 +89,7 @@ def test_member_studies_a_day_on_a_phone(page, world):
 
     # The next day (a new log-in: the idle time-out ended the session) the window has closed and
     # the same page shows every answer with its explanation.
-    clock.freeze(quiz.closes_at + timedelta(minutes=1))
+    now.set(quiz.closes_at + timedelta(minutes=1))
     login(page, identifier_of(world.users.member))
     page.goto(result_url)
     expect(page.get_by_test_id("review-item")).to_have_count(3)

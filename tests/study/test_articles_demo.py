@@ -13,8 +13,8 @@ from tests import factories
 from tests.study.article_factories import TODAY, at
 
 
-def test_demo_articles_plan_and_reads(world):
-    clock.freeze(at(2026, 11, 23, 23, 50))
+def test_demo_articles_plan_and_reads(world, now):
+    now.set(at(2026, 11, 23, 23, 50))
     # Readers without accounts (the world's people all have one, and accounts skip today's reading).
     for i in range(6):
         factories.make_person(world.unit_a, f"读者{i}")

@@ -3,7 +3,6 @@
 import pytest
 from sqlalchemy import select
 
-from portal.core import clock
 from portal.extensions import db
 from portal.study.models.articles import Article, ArticleTag
 from tests.study.article_factories import NOW, TODAY, make_article, plan
@@ -36,8 +35,8 @@ def form(**overrides):
 
 
 @pytest.fixture(autouse=True)
-def _now():
-    clock.freeze(NOW)
+def _now(now):
+    now.set(NOW)
 
 
 def test_a_secretary_writes_an_article_for_their_branch(client, login_as, world):

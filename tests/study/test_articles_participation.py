@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import RoleGrant
-from portal.core import clock
 from portal.core.permissions import Role
 from portal.extensions import db
 from portal.inbox.models import Message
@@ -22,12 +21,12 @@ def read(person, article, when=NOW):
 
 
 @pytest.fixture()
-def studied(world):
+def studied(world, now):
     """Today: one article for the whole committee; Monday-to-date = today. 张三 read it at 10:00.
 
     Branch A readers: 王书记, 张三, 李四 (赵六 is 群众). Branch B readers: 刘委员, 陈五.
     """
-    clock.freeze(NOW)
+    now.set(NOW)
     article = make_article(world.committee, title="今日文章")
     plan(article, world.committee)
     read(world.people.member, article)
@@ -59,11 +58,11 @@ def test_the_committee_sees_every_branch_rate_and_a_chart(client, login_as, worl
     assert "刘委员" in unread and "陈五" not in unread
 
 
-def test_the_week_counts_the_days_so_far(client, login_as, world, studied):
+def test_the_week_counts_the_days_so_far(client, login_as, world, studied, now):
     wednesday = make_article(world.committee, title="周三文章")
     plan(wednesday, world.branch_a, TODAY + timedelta(days=2))
     db.session.commit()
-    clock.freeze(at(2026, 11, 25, 9))
+    now.set(at(2026, 11, 25, 9))
     login_as(world.users.secretary)
     page = client.get("/study/articles/participation?period=week").get_data(as_text=True)
     # 3 readers x 2 articles, 1 read.
@@ -107,8 +106,8 @@ def test_two_scheduler_processes_at_once_give_one_message_each(app, world, studi
     assert len(messages()) == 4
 
 
-def test_no_plan_no_reminder_and_branch_assignments_reach_only_their_branch(world):
-    clock.freeze(NOW)
+def test_no_plan_no_reminder_and_branch_assignments_reach_only_their_branch(world, now):
+    now.set(NOW)
     assert remind_unread_articles(at(2026, 11, 23, 20)) == 0
     article = make_article(world.committee, title="二队文章")
     plan(article, world.branch_b)

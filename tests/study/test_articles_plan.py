@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.core import clock
 from portal.core.exceptions import ConflictError, PermissionDenied, ValidationError
 from portal.extensions import db
 from portal.study.models.articles import StudyAssignment
@@ -14,8 +13,8 @@ from tests.study.article_factories import NOW, TODAY, make_article, plan
 
 
 @pytest.fixture()
-def article(world):
-    clock.freeze(NOW)
+def article(world, now):
+    now.set(NOW)
     found = make_article(world.committee, title="党员的八项义务")
     db.session.commit()
     return found

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.core import clock
 from portal.credits.models import LedgerEntry
 from portal.extensions import db
 from portal.study.models.articles import ArticleRead
@@ -16,9 +15,9 @@ from tests.study.article_factories import NOW, TODAY, make_article, plan, token_
 
 
 @pytest.fixture()
-def today_article(world):
+def today_article(world, now):
     """A 60-second committee article on today's plan for the whole committee; the clock at NOW."""
-    clock.freeze(NOW)
+    now.set(NOW)
     article = make_article(world.committee, title="安全生产“三个带头”", reading_seconds=60)
     plan(article, world.committee)
     db.session.commit()
@@ -43,10 +42,10 @@ def confirm(client, article, token, **extra):
     return client.post(f"/study/articles/{article.id}/read", data={"token": token, **extra})
 
 
-def test_confirming_too_early_is_refused_with_the_seconds_left(client, login_as, world, today_article):
+def test_confirming_too_early_is_refused_with_the_seconds_left(client, login_as, world, today_article, now):
     login_as(world.users.member)
     token = token_of(open_page(client, today_article))
-    clock.freeze(NOW + timedelta(seconds=45))
+    now.set(NOW + timedelta(seconds=45))
     response = confirm(client, today_article, token)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -55,10 +54,11 @@ def test_confirming_too_early_is_refused_with_the_seconds_left(client, login_as,
     assert reads() == [] and study_credits() == []
 
 
-def test_confirming_after_exactly_the_minimum_time_counts_once_with_one_credit(client, login_as, world, today_article):
+def test_confirming_after_exactly_the_minimum_time_counts_once_with_one_credit(
+        client, login_as, world, today_article, now):
     login_as(world.users.member)
     token = token_of(open_page(client, today_article))
-    clock.freeze(NOW + timedelta(seconds=60))
+    now.set(NOW + timedelta(seconds=60))
     response = confirm(client, today_article, token)
     assert response.status_code == 302 and response.location.endswith("/study/today")
     assert "已记录本篇学习" in client.get("/study/today").get_data(as_text=True)
@@ -83,65 +83,65 @@ def test_the_longest_visit_token_fits_the_confirm_form(app):
         assert form.validate(), form.errors
 
 
-def test_reloading_the_page_starts_a_new_visit(client, login_as, world, today_article):
+def test_reloading_the_page_starts_a_new_visit(client, login_as, world, today_article, now):
     login_as(world.users.member)
     first = token_of(open_page(client, today_article))
-    clock.freeze(NOW + timedelta(seconds=50))
+    now.set(NOW + timedelta(seconds=50))
     second = token_of(open_page(client, today_article))
     assert first != second
-    clock.freeze(NOW + timedelta(seconds=70))
+    now.set(NOW + timedelta(seconds=70))
     assert "请再阅读 40 秒" in confirm(client, today_article, second).get_data(as_text=True)
     assert confirm(client, today_article, first).status_code == 302  # the first visit did last 70 s
     assert len(reads()) == 1
 
 
 @pytest.mark.parametrize("token", ["", "x" * 43, "not-a-token"])
-def test_a_missing_or_made_up_token_cannot_skip_the_wait(client, login_as, world, today_article, token):
+def test_a_missing_or_made_up_token_cannot_skip_the_wait(client, login_as, world, today_article, token, now):
     login_as(world.users.member)
     open_page(client, today_article)
-    clock.freeze(NOW + timedelta(hours=1))
+    now.set(NOW + timedelta(hours=1))
     response = confirm(client, today_article, token)
     assert response.status_code == 400
     assert "阅读记录无效或已过期" in response.get_data(as_text=True)
     assert reads() == [] and study_credits() == []
 
 
-def test_a_forged_start_time_is_ignored(client, login_as, world, today_article):
+def test_a_forged_start_time_is_ignored(client, login_as, world, today_article, now):
     login_as(world.users.member)
     token = token_of(open_page(client, today_article))
-    clock.freeze(NOW + timedelta(seconds=5))
+    now.set(NOW + timedelta(seconds=5))
     response = confirm(client, today_article, token, started_at="2020-01-01T00:00:00+08:00", seconds="9999")
     assert "请再阅读 55 秒" in response.get_data(as_text=True)
     assert reads() == []
 
 
-def test_someone_elses_token_does_not_count_for_me(client, login_as, world, today_article):
+def test_someone_elses_token_does_not_count_for_me(client, login_as, world, today_article, now):
     # 李四 (activist, same branch) opens the page; 张三 tries to use 李四's token.
     login_as(world.users.activist)
     their_token = token_of(open_page(client, today_article))
     client.post("/logout")
     login_as(world.users.member)
-    clock.freeze(NOW + timedelta(minutes=5))
+    now.set(NOW + timedelta(minutes=5))
     response = confirm(client, today_article, their_token)
     assert "阅读记录无效或已过期" in response.get_data(as_text=True)
     assert reads() == []
 
 
-def test_a_token_for_another_article_does_not_count(client, login_as, world, today_article):
+def test_a_token_for_another_article_does_not_count(client, login_as, world, today_article, now):
     short = make_article(world.committee, title="短文", reading_seconds=10)
     plan(short, world.committee)
     db.session.commit()
     login_as(world.users.member)
     token = token_of(open_page(client, short))
-    clock.freeze(NOW + timedelta(minutes=5))
+    now.set(NOW + timedelta(minutes=5))
     assert "阅读记录无效或已过期" in confirm(client, today_article, token).get_data(as_text=True)
     assert reads() == []
 
 
-def test_concurrent_double_submits_give_one_read_and_one_credit(app, client, login_as, world, today_article):
+def test_concurrent_double_submits_give_one_read_and_one_credit(app, client, login_as, world, today_article, now):
     login_as(world.users.member)
     token = token_of(open_page(client, today_article))
-    clock.freeze(NOW + timedelta(seconds=61))
+    now.set(NOW + timedelta(seconds=61))
     user_id, article_id = world.users.member.id, today_article.id
 
     def submit():
@@ -158,8 +158,8 @@ def test_concurrent_double_submits_give_one_read_and_one_credit(app, client, log
     assert entry.source_id == reads()[0].id
 
 
-def test_an_article_not_on_the_branch_plan_does_not_count(client, login_as, world):
-    clock.freeze(NOW)
+def test_an_article_not_on_the_branch_plan_does_not_count(client, login_as, world, now):
+    now.set(NOW)
     article = make_article(world.committee, title="未安排的文章", reading_seconds=10)
     plan(article, world.branch_b)  # another branch's plan
     db.session.commit()
@@ -169,8 +169,8 @@ def test_an_article_not_on_the_branch_plan_does_not_count(client, login_as, worl
     assert 'name="token"' not in page  # no visit to confirm
 
 
-def test_tomorrows_article_opens_tomorrow(client, login_as, world):
-    clock.freeze(NOW)
+def test_tomorrows_article_opens_tomorrow(client, login_as, world, now):
+    now.set(NOW)
     article = make_article(world.committee, title="明天的文章", reading_seconds=10)
     plan(article, world.branch_a, TODAY + timedelta(days=1))
     db.session.commit()
@@ -180,8 +180,8 @@ def test_tomorrows_article_opens_tomorrow(client, login_as, world):
     assert "我已读完" not in open_page(client, article)
 
 
-def test_another_branchs_own_article_is_not_found(client, login_as, world):
-    clock.freeze(NOW)
+def test_another_branchs_own_article_is_not_found(client, login_as, world, now):
+    now.set(NOW)
     article = make_article(world.branch_b, title="掘进二队内部学习")
     db.session.commit()
     login_as(world.users.member)
@@ -228,12 +228,12 @@ def test_staff_can_read_the_article_but_it_does_not_count(client, login_as, worl
     assert reads() == []
 
 
-def test_a_retired_article_stays_readable_but_no_longer_counts(client, login_as, world, today_article):
+def test_a_retired_article_stays_readable_but_no_longer_counts(client, login_as, world, today_article, now):
     login_as(world.users.member)
     token = token_of(open_page(client, today_article))
     today_article.retired_at = NOW
     db.session.commit()
-    clock.freeze(NOW + timedelta(minutes=5))
+    now.set(NOW + timedelta(minutes=5))
     response = confirm(client, today_article, token)
     assert "该文章已下架" in response.get_data(as_text=True)
     assert reads() == []
@@ -247,28 +247,29 @@ def test_the_countdown_script_is_a_static_file(client, login_as, world, today_ar
     assert client.get("/static/js/reading.js").status_code == 200
 
 
-def test_opening_an_article_writes_nothing_and_an_old_visit_no_longer_counts(client, login_as, world, today_article):
+def test_opening_an_article_writes_nothing_and_an_old_visit_no_longer_counts(
+        client, login_as, world, today_article, now):
     login_as(world.users.member)
     old = token_of(open_page(client, today_article))
-    clock.freeze(NOW + reading.VISIT_MAX_AGE)
+    now.set(NOW + reading.VISIT_MAX_AGE)
     client.get("/")  # the session itself has timed out by now: log in again
     login_as(world.users.member)
     fresh = token_of(open_page(client, today_article))
-    clock.freeze(NOW + reading.VISIT_MAX_AGE + timedelta(seconds=1))
+    now.set(NOW + reading.VISIT_MAX_AGE + timedelta(seconds=1))
     assert "阅读记录无效或已过期" in confirm(client, today_article, old).get_data(as_text=True)
     assert reads() == []
-    clock.freeze(NOW + reading.VISIT_MAX_AGE + timedelta(minutes=2))
+    now.set(NOW + reading.VISIT_MAX_AGE + timedelta(minutes=2))
     assert confirm(client, today_article, fresh).status_code == 302
     assert len(reads()) == 1
 
 
-def test_a_visit_signed_with_another_key_does_not_count(app, client, login_as, world, today_article):
+def test_a_visit_signed_with_another_key_does_not_count(app, client, login_as, world, today_article, now):
     from itsdangerous import URLSafeSerializer
 
     login_as(world.users.member)
     open_page(client, today_article)
     forged = URLSafeSerializer("another secret", salt="study.article-visit").dumps(
         [world.people.member.id, today_article.id, 0])
-    clock.freeze(NOW + timedelta(minutes=5))
+    now.set(NOW + timedelta(minutes=5))
     assert "阅读记录无效或已过期" in confirm(client, today_article, forged).get_data(as_text=True)
     assert reads() == []

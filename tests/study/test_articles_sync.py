@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from portal.core import clock
 from portal.core.exceptions import ValidationError
 from portal.extensions import db
 from portal.study.models.articles import Article, ArticleRead
@@ -39,8 +38,8 @@ def articles():
 
 
 @pytest.fixture()
-def folder(tmp_path, world):
-    clock.freeze(NOW)
+def folder(tmp_path, world, now):
+    now.set(NOW)
     write(tmp_path, "2026-11-23-dangzhang.md", GOOD)
     write(tmp_path, "2026-11-24-anquan.md", GOOD.replace("学习新党章", "安全生产责任").replace("90", "120"))
     return tmp_path

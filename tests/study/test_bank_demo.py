@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from portal.core import clock
 from portal.credits.models import LedgerEntry
 from portal.demo import study_bank
 from portal.extensions import db
@@ -15,8 +14,8 @@ from portal.study.services import daily, marking
 from tests import factories
 
 
-def test_demo_bank_daily_questions_and_answers(world):
-    clock.freeze(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))  # 22:00 in Shanghai, a Monday
+def test_demo_bank_daily_questions_and_answers(world, now):
+    now.set(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))  # 22:00 in Shanghai, a Monday
     today = daily.today()
     for index in range(12):
         factories.make_person(world.unit_a if index % 2 else world.unit_b, f"党员{index}")

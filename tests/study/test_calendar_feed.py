@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from portal.core import clock
 from portal.extensions import db
 from portal.study.services import calendar, meetings
 from tests.study.meeting_helpers import local, make_meeting
@@ -15,8 +14,8 @@ NOW = local(2026, 5, 18, 9, 0)
 
 
 @pytest.fixture()
-def sessions(world):
-    clock.freeze(NOW)
+def sessions(world, now):
+    now.set(NOW)
     seminar = make_meeting(world, topic="五月研讨", starts=local(2026, 5, 20, 14, 30).replace(tzinfo=None),
                            place="三楼会议室", online_url="https://meet.example.cn/r/1")
     lecture = make_meeting(world, topic="专题党课", kind="party_lecture",

@@ -12,8 +12,8 @@ from tests.study.quiz_factories import make_bank, make_quiz
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 
 
-def _quiz(world):
-    clock.freeze(NOW)
+def _quiz(now, world):
+    now.set(NOW)
     make_bank(world.committee)
     opens, closes = quizzes.default_window(NOW.astimezone(clock.LOCAL_TZ).date())
     quiz = make_quiz(world.users.committee, world.committee, [world.branch_a], title="第 48 周安全生产测试",
@@ -22,8 +22,8 @@ def _quiz(world):
     return quiz
 
 
-def test_the_deadline_is_in_the_members_calendar(world):
-    quiz = _quiz(world)
+def test_the_deadline_is_in_the_members_calendar(world, now):
+    quiz = _quiz(now, world)
     events = calendar.events_for(world.people.member, NOW - timedelta(days=7), NOW + timedelta(days=14))
     (event,) = [e for e in events if e.category == "每周一测"]
     assert event.title == "每周一测截止：第 48 周安全生产测试"
@@ -35,8 +35,8 @@ def test_the_deadline_is_in_the_members_calendar(world):
     assert [e for e in others if e.category == "每周一测"] == []
 
 
-def test_an_override_moves_the_calendar_entry(world):
-    quiz = _quiz(world)
+def test_an_override_moves_the_calendar_entry(world, now):
+    quiz = _quiz(now, world)
     later = quiz.closes_at + timedelta(days=2)
     quizzes.grant_override(world.users.secretary, quiz, person_ids=[world.people.member.id],
                            closes_at=later, reason="夜班，顺延两天")
@@ -46,8 +46,8 @@ def test_an_override_moves_the_calendar_entry(world):
     assert event.ends_at == later
 
 
-def test_the_feed_carries_the_test(client, world):
-    quiz = _quiz(world)
+def test_the_feed_carries_the_test(client, world, now):
+    quiz = _quiz(now, world)
     token = calendar.regenerate_token(world.people.member)
     db.session.commit()
     body = client.get(f"/study/calendar/feed/{token}.ics")

@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.core import clock
 from portal.core.exceptions import ConflictError, PermissionDenied, ValidationError
 from portal.extensions import db
 from portal.study.models.daily import DailyQuestion
@@ -19,10 +18,9 @@ TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture()
-def day(db):
-    clock.freeze(NOW)
-    yield TODAY
-    clock.freeze(None)
+def day(now):
+    now.set(NOW)
+    return TODAY
 
 
 def _rows():

@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.core import clock
 from portal.core.exceptions import ConflictError, ValidationError
 from portal.credits.models import LedgerEntry
 from portal.extensions import db
@@ -21,10 +20,9 @@ TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture()
-def day(db):
-    clock.freeze(NOW)
-    yield TODAY
-    clock.freeze(None)
+def day(now):
+    now.set(NOW)
+    return TODAY
 
 
 def _answers():
@@ -155,7 +153,6 @@ def test_a_concurrent_double_submit_is_one_answer_and_one_credit(app, world, day
     def submit():
         from portal.roster.models import Person
 
-        clock.freeze(NOW)
         result = daily.answer(db.session.get(Person, person_id), question_id, ["A"])
         db.session.commit()
         return result
@@ -204,13 +201,13 @@ def test_activists_get_credits_staff_answer_without(world, day):
     assert _answers() == 2
 
 
-def test_history_lists_earlier_days_with_the_answer(client, world, day):
+def test_history_lists_earlier_days_with_the_answer(client, world, day, now):
     question = make_question(world.committee, stem="昨天的题", answer="D", explanation="昨天的解析")
     db.session.commit()
-    clock.freeze(NOW - timedelta(days=1))
+    now.set(NOW - timedelta(days=1))
     daily.answer(world.people.member, question.id, "B")
     db.session.commit()
-    clock.freeze(NOW)
+    now.set(NOW)
     login(client, world.users.member)
     page = client.get("/study/daily/").get_data(as_text=True)
     history = page[page.index('data-testid="daily-history"'):]

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from portal.core import clock
 from portal.core.audit import AuditEntry
 from portal.credits.models import LedgerEntry
 from portal.extensions import db
@@ -17,8 +16,8 @@ from tests.study.meeting_helpers import local, make_meeting
 START = local(2026, 5, 20, 14, 30)  # ends 16:30
 
 
-def _meeting(world):
-    clock.freeze(START - timedelta(days=2))
+def _meeting(now, world):
+    now.set(START - timedelta(days=2))
     meeting = make_meeting(world, starts=START.replace(tzinfo=None))
     db.session.commit()
     return meeting
@@ -34,9 +33,9 @@ def _credits(person, rule="session_attend"):
                                                         LedgerEntry.rule_code == rule)).all()
 
 
-def _as(client, login_as, user, moment):
+def _as(now, client, login_as, user, moment):
     """Move the clock, then log in afresh (a session idle past the limit would be logged out)."""
-    clock.freeze(moment)
+    now.set(moment)
     client.post("/logout")
     return login_as(user)
 
@@ -45,9 +44,9 @@ def _checkin(client, meeting, code):
     return client.post(f"/study/meetings/{meeting.id}/checkin", data={"code": code}, follow_redirects=True)
 
 
-def test_check_in_within_the_window_marks_present_and_credits_once(client, world, login_as):
-    meeting = _meeting(world)
-    _as(client, login_as, world.users.member, START + timedelta(minutes=5))
+def test_check_in_within_the_window_marks_present_and_credits_once(client, world, login_as, now):
+    meeting = _meeting(now, world)
+    _as(now, client, login_as, world.users.member, START + timedelta(minutes=5))
     response = _checkin(client, meeting, meeting.checkin_code)
     assert "签到成功" in response.get_data(as_text=True)
     assert _row(meeting, world.people.member).status == "present"
@@ -57,30 +56,30 @@ def test_check_in_within_the_window_marks_present_and_credits_once(client, world
     assert len(entries) == 1 and entries[0].source_type == "meeting" and entries[0].source_id == meeting.id
 
 
-def test_window_opens_30_minutes_before_start_and_closes_at_the_end(client, world, login_as):
-    meeting = _meeting(world)
-    _as(client, login_as, world.users.member, START - timedelta(minutes=31))
+def test_window_opens_30_minutes_before_start_and_closes_at_the_end(client, world, login_as, now):
+    meeting = _meeting(now, world)
+    _as(now, client, login_as, world.users.member, START - timedelta(minutes=31))
     early = _checkin(client, meeting, meeting.checkin_code).get_data(as_text=True)
     assert "签到尚未开始" in early and "05月20日 14:00" in early
-    _as(client, login_as, world.users.member, START + timedelta(hours=2, minutes=1))
+    _as(now, client, login_as, world.users.member, START + timedelta(hours=2, minutes=1))
     late = _checkin(client, meeting, meeting.checkin_code).get_data(as_text=True)
     assert "会议已结束，签到已关闭" in late
     assert _row(meeting, world.people.member).status == "expected"
     assert _row(meeting, world.people.member).checkin_tries == 0  # refused before any try was counted
-    _as(client, login_as, world.users.member, START - timedelta(minutes=30))
+    _as(now, client, login_as, world.users.member, START - timedelta(minutes=30))
     assert "签到成功" in _checkin(client, meeting, meeting.checkin_code).get_data(as_text=True)
 
 
-def test_check_in_at_the_last_minute_of_the_session_counts(client, world, login_as):
-    meeting = _meeting(world)
-    _as(client, login_as, world.users.activist, START + timedelta(hours=2))
+def test_check_in_at_the_last_minute_of_the_session_counts(client, world, login_as, now):
+    meeting = _meeting(now, world)
+    _as(now, client, login_as, world.users.activist, START + timedelta(hours=2))
     assert "签到成功" in _checkin(client, meeting, meeting.checkin_code).get_data(as_text=True)
 
 
-def test_wrong_code_gets_a_clear_message_and_five_tries_at_most(client, world, login_as):
-    meeting = _meeting(world)
+def test_wrong_code_gets_a_clear_message_and_five_tries_at_most(client, world, login_as, now):
+    meeting = _meeting(now, world)
     wrong = "000000" if meeting.checkin_code != "000000" else "111111"
-    _as(client, login_as, world.users.member, START)
+    _as(now, client, login_as, world.users.member, START)
     first = _checkin(client, meeting, wrong).get_data(as_text=True)
     assert "签到码不正确，请核对会场显示的 6 位数字（还可尝试 4 次）" in first
     for _ in range(3):
@@ -96,9 +95,9 @@ def test_wrong_code_gets_a_clear_message_and_five_tries_at_most(client, world, l
     assert _credits(world.people.member) == []
 
 
-def test_parallel_wrong_guesses_cannot_pass_the_limit(app, world):
-    meeting = _meeting(world)
-    clock.freeze(START)
+def test_parallel_wrong_guesses_cannot_pass_the_limit(app, world, now):
+    meeting = _meeting(now, world)
+    now.set(START)
     person_id, meeting_id = world.people.member.id, meeting.id
     guesses = iter(f"{n:06d}" for n in range(20) if f"{n:06d}" != meeting.checkin_code)
 
@@ -117,9 +116,9 @@ def test_parallel_wrong_guesses_cannot_pass_the_limit(app, world):
     assert _row(meeting, world.people.member).checkin_tries == 5
 
 
-def test_two_check_ins_at_once_leave_one_presence_and_one_credit(app, world):
-    meeting = _meeting(world)
-    clock.freeze(START)
+def test_two_check_ins_at_once_leave_one_presence_and_one_credit(app, world, now):
+    meeting = _meeting(now, world)
+    now.set(START)
     person_id, meeting_id, code = world.people.member.id, meeting.id, meeting.checkin_code
 
     def check_in():
@@ -139,23 +138,23 @@ def test_two_check_ins_at_once_leave_one_presence_and_one_credit(app, world):
     assert len(_credits(world.people.member)) == 1
 
 
-def test_people_not_on_the_list_cannot_check_in(client, world, login_as):
-    meeting = _meeting(world)
-    _as(client, login_as, world.users.staff, START)  # in branch_a but 群众, not on the default list
+def test_people_not_on_the_list_cannot_check_in(client, world, login_as, now):
+    meeting = _meeting(now, world)
+    _as(now, client, login_as, world.users.staff, START)  # in branch_a but 群众, not on the default list
     assert client.post(f"/study/meetings/{meeting.id}/checkin", data={"code": meeting.checkin_code}).status_code == 404
     assert meetings.attendee_row(meeting.id, world.people.staff.id) is None
 
 
-def test_cancelled_session_refuses_check_in(client, world, login_as):
-    meeting = _meeting(world)
+def test_cancelled_session_refuses_check_in(client, world, login_as, now):
+    meeting = _meeting(now, world)
     meetings.cancel(world.users.secretary, meeting.id, "停电")
     db.session.commit()
-    _as(client, login_as, world.users.member, START)
+    _as(now, client, login_as, world.users.member, START)
     assert "会议已取消" in _checkin(client, meeting, meeting.checkin_code).get_data(as_text=True)
 
 
-def test_checkin_board_shows_code_and_serves_qr_svg_with_the_checkin_url(client, world, login_as):
-    meeting = _meeting(world)
+def test_checkin_board_shows_code_and_serves_qr_svg_with_the_checkin_url(client, world, login_as, now):
+    meeting = _meeting(now, world)
     login_as(world.users.secretary)
     board = client.get(f"/study/meetings/{meeting.id}/checkin-board").get_data(as_text=True)
     assert f"{meeting.checkin_code[:3]} {meeting.checkin_code[3:]}" in board
@@ -168,8 +167,8 @@ def test_checkin_board_shows_code_and_serves_qr_svg_with_the_checkin_url(client,
     assert f'value="{meeting.checkin_code}"' in page
 
 
-def test_regenerated_code_replaces_the_old_one(client, world, login_as):
-    meeting = _meeting(world)
+def test_regenerated_code_replaces_the_old_one(client, world, login_as, now):
+    meeting = _meeting(now, world)
     old = meeting.checkin_code
     login_as(world.users.secretary)
     client.post(f"/study/meetings/{meeting.id}/checkin-code")
@@ -179,13 +178,13 @@ def test_regenerated_code_replaces_the_old_one(client, world, login_as):
     assert new.isdigit() and len(new) == 6
     if new != old:
         client.post("/logout")
-        _as(client, login_as, world.users.member, START)
+        _as(now, client, login_as, world.users.member, START)
         assert "签到码不正确" in _checkin(client, meeting, old).get_data(as_text=True)
         assert "签到成功" in _checkin(client, meeting, new).get_data(as_text=True)
 
 
-def test_leave_request_before_the_session_with_a_reason(client, world, login_as):
-    meeting = _meeting(world)
+def test_leave_request_before_the_session_with_a_reason(client, world, login_as, now):
+    meeting = _meeting(now, world)
     login_as(world.users.member)
     url = f"/study/meetings/{meeting.id}/leave"
     empty = client.post(url, data={"reason": " "}, follow_redirects=True).get_data(as_text=True)
@@ -198,27 +197,27 @@ def test_leave_request_before_the_session_with_a_reason(client, world, login_as)
     sheet = client.get(f"/study/meetings/{meeting.id}/attendance").get_data(as_text=True)
     assert "请假原因：夜班下井" in sheet
     client.post("/logout")
-    _as(client, login_as, world.users.activist, START + timedelta(minutes=1))
+    _as(now, client, login_as, world.users.activist, START + timedelta(minutes=1))
     late = client.post(url, data={"reason": "临时有事"}, follow_redirects=True).get_data(as_text=True)
     assert "会议已经开始，不能在线请假" in late and _row(meeting, world.people.activist).status == "expected"
 
 
-def test_leave_can_be_withdrawn_before_the_start(client, world, login_as):
-    meeting = _meeting(world)
+def test_leave_can_be_withdrawn_before_the_start(client, world, login_as, now):
+    meeting = _meeting(now, world)
     login_as(world.users.member)
     client.post(f"/study/meetings/{meeting.id}/leave", data={"reason": "夜班"})
     client.post(f"/study/meetings/{meeting.id}/leave", data={"withdraw": "1"})
     assert _row(meeting, world.people.member).status == "expected"
 
 
-def test_secretary_marks_and_corrects_attendance_audited_credits_once(client, world, login_as):
-    meeting = _meeting(world)
+def test_secretary_marks_and_corrects_attendance_audited_credits_once(client, world, login_as, now):
+    meeting = _meeting(now, world)
     login_as(world.users.secretary)
     url = f"/study/meetings/{meeting.id}/attendance/{world.people.activist.id}"
     early = client.post(url, data={"status": "present"}, follow_redirects=True).get_data(as_text=True)
     assert "会议开始后才能登记出席或缺席" in early
     client.post("/logout")
-    _as(client, login_as, world.users.secretary, START + timedelta(hours=3))
+    _as(now, client, login_as, world.users.secretary, START + timedelta(hours=3))
     client.post(url, data={"status": "present", "note": "忘带手机，书记补登"})
     client.post(url, data={"status": "present"})
     assert _row(meeting, world.people.activist).status == "present"
@@ -232,11 +231,11 @@ def test_secretary_marks_and_corrects_attendance_audited_credits_once(client, wo
     assert details[0] == "李四：未签到 → 出席（忘带手机，书记补登）" and details[-1] == "李四：出席 → 缺席"
 
 
-def test_sheet_counts_no_shows_as_absent_after_the_end(client, world, login_as):
-    meeting = _meeting(world)
-    clock.freeze(START)
+def test_sheet_counts_no_shows_as_absent_after_the_end(client, world, login_as, now):
+    meeting = _meeting(now, world)
+    now.set(START)
     attendance.check_in(world.people.member, meeting.id, meeting.checkin_code)
     db.session.commit()
-    _as(client, login_as, world.users.secretary, START + timedelta(hours=3))
+    _as(now, client, login_as, world.users.secretary, START + timedelta(hours=3))
     page = client.get(f"/study/meetings/{meeting.id}/attendance").get_data(as_text=True)
     assert "应到 3 人：出席 1，请假 0，缺席 2" in page

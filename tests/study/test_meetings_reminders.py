@@ -2,7 +2,6 @@
 
 from sqlalchemy import select
 
-from portal.core import clock
 from portal.extensions import db
 from portal.inbox.models import Message
 from portal.study.jobs.meetings import SCHEDULE, remind_tomorrow
@@ -18,8 +17,8 @@ def _reminders():
     return db.session.scalars(select(Message).where(Message.key.startswith("meeting-tomorrow:"))).all()
 
 
-def test_reminder_goes_once_to_the_expected_attendees_of_tomorrows_sessions(world):
-    clock.freeze(TODAY_EVENING)
+def test_reminder_goes_once_to_the_expected_attendees_of_tomorrows_sessions(world, now):
+    now.set(TODAY_EVENING)
     tomorrow = make_meeting(world, topic="明天的主题党日", kind="theme_day",
                             starts=local(2026, 5, 20, 8, 0).replace(tzinfo=None))
     make_meeting(world, topic="后天的党课", starts=local(2026, 5, 21, 8, 0).replace(tzinfo=None))
@@ -37,8 +36,8 @@ def test_reminder_goes_once_to_the_expected_attendees_of_tomorrows_sessions(worl
     assert len(_reminders()) == 2
 
 
-def test_two_scheduler_processes_at_once_still_send_one_reminder_each(app, world):
-    clock.freeze(TODAY_EVENING)
+def test_two_scheduler_processes_at_once_still_send_one_reminder_each(app, world, now):
+    now.set(TODAY_EVENING)
     make_meeting(world, starts=local(2026, 5, 20, 23, 30).replace(tzinfo=None))  # late tomorrow, local time
     db.session.commit()
     results = run_concurrently(app, remind_tomorrow, 2)

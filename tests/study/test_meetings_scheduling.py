@@ -6,7 +6,6 @@ from io import BytesIO
 
 from sqlalchemy import func, select
 
-from portal.core import clock
 from portal.core.permissions import Role
 from portal.extensions import db
 from portal.inbox.models import Message
@@ -35,8 +34,8 @@ def _count(model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_secretary_schedules_a_session_stored_in_utc_and_attendees_notified(client, world, login_as):
-    clock.freeze(NOW)
+def test_secretary_schedules_a_session_stored_in_utc_and_attendees_notified(client, world, login_as, now):
+    now.set(NOW)
     login_as(world.users.secretary)
     response = client.post("/study/meetings/new", data=_form(world))
     assert response.status_code == 302
@@ -145,8 +144,8 @@ def test_attendee_from_another_branch_is_refused(client, world, login_as):
     assert _count(Meeting) == 0
 
 
-def test_edit_moves_the_session_and_tells_everyone(client, world, login_as):
-    clock.freeze(NOW)
+def test_edit_moves_the_session_and_tells_everyone(client, world, login_as, now):
+    now.set(NOW)
     meeting = make_meeting(world, starts=local(2026, 5, 20, 14, 30).replace(tzinfo=None))
     db.session.commit()
     login_as(world.users.secretary)
@@ -160,8 +159,8 @@ def test_edit_moves_the_session_and_tells_everyone(client, world, login_as):
     assert set(moved) == {world.people.secretary.id, world.people.member.id, world.people.activist.id}
 
 
-def test_someone_who_asked_for_leave_cannot_be_removed_from_the_list(client, world, login_as):
-    clock.freeze(NOW)
+def test_someone_who_asked_for_leave_cannot_be_removed_from_the_list(client, world, login_as, now):
+    now.set(NOW)
     meeting = make_meeting(world, starts=local(2026, 5, 20, 14, 30).replace(tzinfo=None))
     row = meetings.attendee_row(meeting.id, world.people.member.id)
     row.status, row.leave_reason = "leave", "夜班"
@@ -173,8 +172,8 @@ def test_someone_who_asked_for_leave_cannot_be_removed_from_the_list(client, wor
     assert meetings.attendee_row(meeting.id, world.people.activist.id) is not None
 
 
-def test_cancel_notifies_and_is_refused_once_started(client, world, login_as):
-    clock.freeze(NOW)
+def test_cancel_notifies_and_is_refused_once_started(client, world, login_as, now):
+    now.set(NOW)
     meeting = make_meeting(world, starts=local(2026, 5, 20, 14, 30).replace(tzinfo=None))
     started = make_meeting(world, starts=local(2026, 5, 18, 8, 30).replace(tzinfo=None))
     db.session.commit()
@@ -235,8 +234,8 @@ def test_script_in_materials_never_reaches_the_browser(client, world, login_as):
     assert '<a rel="noopener noreferrer nofollow">链接</a> <img src="x">' in materials
 
 
-def test_member_lists_upcoming_and_past_sessions(client, world, login_as):
-    clock.freeze(NOW)
+def test_member_lists_upcoming_and_past_sessions(client, world, login_as, now):
+    now.set(NOW)
     make_meeting(world, topic="下周的研讨", starts=local(2026, 5, 25, 9).replace(tzinfo=None))
     make_meeting(world, topic="上周的党课", kind="party_lecture", starts=local(2026, 5, 11, 9).replace(tzinfo=None))
     db.session.commit()

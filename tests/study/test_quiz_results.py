@@ -127,31 +127,30 @@ def test_credits_once_per_counted_attempt(world):
         ("weekly_test", "quiz_attempt", attempt.id, 10)]
 
 
-def _expired_attempts(world, count):
+def _expired_attempts(now, world, count):
     question = make_question(world.committee, "true_false")
     quiz = make_quiz(world.users.committee, world.committee, [world.branch_a], rules=[], picks=[question.id],
                      time_limit=5)
     people = [factories.make_person(world.unit_a, f"倒班{i}") for i in range(count)]
     db.session.commit()
-    started = utcnow()
-    clock.freeze(started)
+    started = now.set(utcnow())
     for person in people:
         attempt = attempts.start(actor_of(person), quiz)
         attempts.save(actor_of(person), attempt, {1: "T"})
     db.session.commit()
-    clock.freeze(started + timedelta(minutes=6))
+    now.set(started + timedelta(minutes=6))
     return quiz, people
 
 
-def test_closing_job_twice_in_a_row_marks_and_credits_once(world):
-    _quiz, people = _expired_attempts(world, 3)
+def test_closing_job_twice_in_a_row_marks_and_credits_once(world, now):
+    _quiz, people = _expired_attempts(now, world, 3)
     assert jobs.close_expired_attempts() == 3
     assert jobs.close_expired_attempts() == 0
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 3
 
 
-def test_closing_job_in_two_processes_at_once_marks_and_credits_once(app, world):
-    _quiz, people = _expired_attempts(world, 6)
+def test_closing_job_in_two_processes_at_once_marks_and_credits_once(app, world, now):
+    _quiz, people = _expired_attempts(now, world, 6)
     results = run_concurrently(app, jobs.close_expired_attempts, 2)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(results) == 6

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from portal.core import clock
 from portal.core.clock import utcnow
 from portal.credits.models import LedgerEntry
 from portal.extensions import db
@@ -36,10 +35,9 @@ def _start(client, quiz):
     return db.session.get(QuizAttempt, attempt_id)
 
 
-def _start_frozen(client, quiz):
-    """Freeze the clock now and start the test: (attempt, the moment it started)."""
-    start = utcnow()
-    clock.freeze(start)
+def _start_frozen(now, client, quiz):
+    """Freeze `now` at the current time and start the test: (attempt, the moment it started)."""
+    start = now.set(utcnow())
     return _start(client, quiz), start
 
 
@@ -64,16 +62,16 @@ def _wrong_letter(item):
     return next(letter for letter in "ABCD" if letter not in item.answer)
 
 
-def test_autosave_and_resume_with_the_time_left(world, login_as):
+def test_autosave_and_resume_with_the_time_left(world, login_as, now):
     quiz = _quiz(world, time_limit=20)
     client = login_as(world.users.member)
-    attempt, start = _start_frozen(client, quiz)
+    attempt, start = _start_frozen(now, client, quiz)
     item = _item(attempt, "single")
     response = _answer(client, attempt, item, "C")
     assert response.status_code == 200 and response.get_json()["saved"] is True
     assert _stored(attempt, item.position) == ["C"]
     # The tab is closed; eight minutes later the member opens the test again.
-    clock.freeze(start + timedelta(minutes=8))
+    now.set(start + timedelta(minutes=8))
     resumed = client.post(f"/study/quizzes/{quiz.id}/start")
     assert resumed.location.endswith(f"/study/attempts/{attempt.id}")
     page = client.get(f"/study/attempts/{attempt.id}").get_data(as_text=True)
@@ -121,13 +119,13 @@ def test_bad_answer_is_refused_and_nothing_stored(world, login_as):
     assert _stored(attempt, item.position) is None
 
 
-def test_answer_after_the_deadline_is_refused_and_not_stored(world, login_as):
+def test_answer_after_the_deadline_is_refused_and_not_stored(world, login_as, now):
     quiz = _quiz(world, time_limit=10)
     client = login_as(world.users.member)
-    attempt, start = _start_frozen(client, quiz)
+    attempt, start = _start_frozen(now, client, quiz)
     item = _item(attempt, "single")
     _answer(client, attempt, item, item.answer[0])
-    clock.freeze(start + timedelta(minutes=10, seconds=1))
+    now.set(start + timedelta(minutes=10, seconds=1))
     response = _answer(client, attempt, item, _wrong_letter(item))
     assert response.status_code == 409
     body = response.get_json()
@@ -138,12 +136,12 @@ def test_answer_after_the_deadline_is_refused_and_not_stored(world, login_as):
     assert closed.status == AttemptStatus.EXPIRED and closed.finished_at == attempt.deadline_at
 
 
-def test_late_submit_is_refused_with_a_clear_message(world, login_as):
+def test_late_submit_is_refused_with_a_clear_message(world, login_as, now):
     quiz = _quiz(world, time_limit=10)
     client = login_as(world.users.member)
-    attempt, start = _start_frozen(client, quiz)
+    attempt, start = _start_frozen(now, client, quiz)
     item = _item(attempt, "single")
-    clock.freeze(start + timedelta(minutes=11))
+    now.set(start + timedelta(minutes=11))
     response = client.post(f"/study/attempts/{attempt.id}/submit",
                            data={"shown": item.position, f"q{item.position}": item.answer[0]},
                            follow_redirects=True)
@@ -152,11 +150,11 @@ def test_late_submit_is_refused_with_a_clear_message(world, login_as):
     assert db.session.get(QuizAttempt, attempt.id).status == AttemptStatus.EXPIRED
 
 
-def test_deadline_is_the_window_end_when_that_comes_first(world, login_as):
-    now = utcnow()
-    quiz = _quiz(world, time_limit=60, opens_at=now - timedelta(hours=1), closes_at=now + timedelta(minutes=15))
+def test_deadline_is_the_window_end_when_that_comes_first(world, login_as, now):
+    moment = utcnow()
+    quiz = _quiz(world, time_limit=60, opens_at=moment - timedelta(hours=1), closes_at=moment + timedelta(minutes=15))
     client = login_as(world.users.member)
-    clock.freeze(now)
+    now.set(moment)
     attempt = _start(client, quiz)
     assert attempt.deadline_at == quiz.closes_at
 
@@ -207,17 +205,17 @@ def test_second_attempt_is_practice_without_credits(world, login_as):
     assert second.id not in sources
 
 
-def test_auto_close_at_the_deadline_by_the_job(world, login_as):
+def test_auto_close_at_the_deadline_by_the_job(world, login_as, now):
     from portal.study.jobs.quizzes import close_expired_attempts
 
     quiz = _quiz(world, time_limit=10)
     client = login_as(world.users.member)
-    attempt, start = _start_frozen(client, quiz)
+    attempt, start = _start_frozen(now, client, quiz)
     item = _item(attempt, "true_false")
     _answer(client, attempt, item, item.answer[0])
-    clock.freeze(start + timedelta(minutes=9, seconds=59))
+    now.set(start + timedelta(minutes=9, seconds=59))
     assert close_expired_attempts() == 0
-    clock.freeze(start + timedelta(minutes=10))
+    now.set(start + timedelta(minutes=10))
     assert close_expired_attempts() == 1
     assert close_expired_attempts() == 0
     db.session.expire_all()
@@ -226,13 +224,13 @@ def test_auto_close_at_the_deadline_by_the_job(world, login_as):
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 1
 
 
-def test_an_attempt_past_its_deadline_is_shown_as_time_up_and_closed_by_the_members_post(world, login_as):
+def test_an_attempt_past_its_deadline_is_shown_as_time_up_and_closed_by_the_members_post(world, login_as, now):
     quiz = _quiz(world, time_limit=10)
     client = login_as(world.users.member)
-    attempt, start = _start_frozen(client, quiz)
+    attempt, start = _start_frozen(now, client, quiz)
     item = _item(attempt, "true_false")
     _answer(client, attempt, item, item.answer[0])
-    clock.freeze(start + timedelta(minutes=30))
+    now.set(start + timedelta(minutes=30))
     # Looking writes nothing: the page and the test's page say the time is up and offer to hand in.
     page = client.get(f"/study/attempts/{attempt.id}").get_data(as_text=True)
     assert 'data-testid="time-up"' in page and "交卷" in page
@@ -250,10 +248,10 @@ def test_an_attempt_past_its_deadline_is_shown_as_time_up_and_closed_by_the_memb
     assert done.status == AttemptStatus.EXPIRED and done.score == 20.0 and done.finished_at == done.deadline_at
 
 
-def test_extra_minutes_override_moves_an_open_deadline(app, world, login_as):
+def test_extra_minutes_override_moves_an_open_deadline(app, world, login_as, now):
     quiz = _quiz(world, time_limit=10)
     client = login_as(world.users.member)
-    attempt, start = _start_frozen(client, quiz)
+    attempt, start = _start_frozen(now, client, quiz)
     secretary = _client(app, world.users.secretary)
     response = secretary.post(f"/study/quizzes/{quiz.id}/overrides", data={
         "person_ids": [world.people.member.id], "extra_minutes": 15, "reason": "夜班升井晚", "group_id": 0},
@@ -265,13 +263,13 @@ def test_extra_minutes_override_moves_an_open_deadline(app, world, login_as):
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "quiz_override_granted"))
     assert "张三" in entry.detail and "夜班升井晚" in entry.detail and entry.actor_id == world.users.secretary.id
     # Twenty minutes in, the member can still answer.
-    clock.freeze(start + timedelta(minutes=20))
+    now.set(start + timedelta(minutes=20))
     item = _item(attempt, "single")
     ok = _answer(client, attempt, item, "A")
     assert ok.status_code == 200 and ok.get_json()["remaining"] == 300
 
 
-def test_other_window_for_a_group(app, world):
+def test_other_window_for_a_group(app, world, now):
     from portal.roster.models import OrgKind
     from tests import factories
 
@@ -280,16 +278,15 @@ def test_other_window_for_a_group(app, world):
     db.session.commit()
     published = utcnow()
     quiz = _quiz(world, opens_at=published - timedelta(days=2), closes_at=published + timedelta(hours=1))
-    now = published + timedelta(hours=2)  # the common window has closed
-    clock.freeze(now)
+    later = now.set(published + timedelta(hours=2))  # the common window has closed
     client = _client(app, world.users.activist)
     closed = client.post(f"/study/quizzes/{quiz.id}/start", follow_redirects=True).get_data(as_text=True)
     assert "测试已于" in closed and "截止" in closed
-    quizzes.grant_override(world.users.secretary, quiz, group_id=group.id, opens_at=now - timedelta(hours=1),
-                           closes_at=now + timedelta(hours=5), reason="三班倒：夜班组")
+    quizzes.grant_override(world.users.secretary, quiz, group_id=group.id, opens_at=later - timedelta(hours=1),
+                           closes_at=later + timedelta(hours=5), reason="三班倒：夜班组")
     db.session.commit()
     attempt = _start(client, quiz)
-    assert attempt.deadline_at == now + timedelta(minutes=30)
+    assert attempt.deadline_at == later + timedelta(minutes=30)
     # The member outside the group still cannot start.
     member = _client(app, world.users.member)
     assert "测试已于" in member.post(f"/study/quizzes/{quiz.id}/start", follow_redirects=True).get_data(as_text=True)
@@ -304,16 +301,16 @@ def test_override_needs_a_reason_and_writes_nothing_without(world, login_as):
     assert quizzes.overrides(quiz, world.users.secretary) == []
 
 
-def test_answers_never_reach_the_browser_before_the_window_closes(world, login_as):
+def test_answers_never_reach_the_browser_before_the_window_closes(world, login_as, now):
     make_bank(world.committee)
     secret = make_question(world.committee, "fill", answer=[["独一无二的填空答案"]],
                            explanation="只在截止后出现的解析")
     marker = make_question(world.committee, "single", options=["甲选项", "乙选项", "正确选项丙", "丁选项"],
                            answer=["C"], explanation="选丙的理由")
-    now = utcnow()
+    moment = utcnow()
     quiz = make_quiz(world.users.committee, world.committee, [world.branch_a], rules=[RuleSpec("single", 1)],
-                     picks=[secret.id, marker.id], opens_at=now - timedelta(hours=1),
-                     closes_at=now + timedelta(minutes=50))
+                     picks=[secret.id, marker.id], opens_at=moment - timedelta(hours=1),
+                     closes_at=moment + timedelta(minutes=50))
     client = login_as(world.users.member)
     attempt = _start(client, quiz)
     seen = []
@@ -332,21 +329,21 @@ def test_answers_never_reach_the_browser_before_the_window_closes(world, login_a
         assert "正确答案" not in text and "✓" not in text
     assert "答案和解析将在测试截止" in seen[-2]
     # After the window closes the member sees their answers, the correct ones and the explanations.
-    clock.freeze(now + timedelta(hours=1))
+    now.set(moment + timedelta(hours=1))
     review = client.get(f"/study/attempts/{attempt.id}").get_data(as_text=True)
     assert "独一无二的填空答案" in review and "只在截止后出现的解析" in review and "选丙的理由" in review
 
 
-def test_review_waits_for_overridden_windows(world, login_as):
-    now = utcnow()
-    quiz = _quiz(world, opens_at=now - timedelta(hours=2), closes_at=now + timedelta(hours=1))
+def test_review_waits_for_overridden_windows(world, login_as, now):
+    moment = utcnow()
+    quiz = _quiz(world, opens_at=moment - timedelta(hours=2), closes_at=moment + timedelta(hours=1))
     quizzes.grant_override(world.users.secretary, quiz, person_ids=[world.people.activist.id],
-                           closes_at=now + timedelta(days=1), reason="出差")
+                           closes_at=moment + timedelta(days=1), reason="出差")
     db.session.commit()
     client = login_as(world.users.member)
     attempt = _start(client, quiz)
     client.post(f"/study/attempts/{attempt.id}/submit", data={})
-    clock.freeze(now + timedelta(hours=2))  # the common window has closed, the activist's has not
+    now.set(moment + timedelta(hours=2))  # the common window has closed, the activist's has not
     page = client.get(f"/study/attempts/{attempt.id}").get_data(as_text=True)
     assert "答案和解析将在测试截止" in page and "正确答案" not in page
 

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 
-from portal.core import clock
 from portal.core.periods import PeriodKind, period_containing
 from portal.credits import anomalies
 from portal.extensions import db
@@ -40,9 +39,9 @@ def read_series(person, articles, seconds_over, first_day=2, hour=21, branch=Non
 
 
 @pytest.fixture()
-def articles(world):
+def articles(world, now):
     """Twelve committee articles whose minimum reading times differ (60, 90, 120 seconds)."""
-    clock.freeze(at(2026, 11, 25))
+    now.set(at(2026, 11, 25))
     return [make_article(world.committee, title=f"学习文章{n}", reading_seconds=(60, 90, 120)[n % 3])
             for n in range(12)]
 
@@ -90,9 +89,9 @@ def test_reading_checks_keep_to_the_viewers_branches(world, articles):
 
 
 @pytest.fixture()
-def quiz(world):
+def quiz(world, now):
     """A published five-question test for both branches, open now (Monday 16 November, 09:00), two attempts."""
-    clock.freeze(at(2026, 11, 16, 9))
+    now.set(at(2026, 11, 16, 9))
     make_bank(world.committee)
     return make_quiz(world.users.committee, world.committee, [world.branch_a, world.branch_b], attempts_allowed=2)
 
@@ -118,10 +117,10 @@ def test_a_test_handed_in_within_seconds_with_a_high_score_is_found(world, quiz)
     assert flagged(QUICK_QUIZ, OCTOBER) == {}
 
 
-def test_every_quick_test_of_a_person_is_listed(world, quiz):
+def test_every_quick_test_of_a_person_is_listed(world, quiz, now):
     second = make_quiz(world.users.committee, world.committee, [world.branch_a], title="第 47 周党章党规测试")
     sit(quiz, world.people.member, 9, 100.0)
-    clock.freeze(at(2026, 11, 16, 9, 30))
+    now.set(at(2026, 11, 16, 9, 30))
     sit(second, world.people.member, 4, 92.5)
     assert flagged(QUICK_QUIZ) == {
         "张三": "《第 47 周安全生产测试》5 题用时 9 秒，得分 100；《第 47 周党章党规测试》5 题用时 4 秒，得分 92.5"}
@@ -135,10 +134,10 @@ def test_test_checks_keep_to_the_viewers_branches(world, quiz):
     assert set(flagged(QUICK_QUIZ)) == {"张三", "陈五"}
 
 
-def test_the_committee_sees_both_checks_on_the_anomalies_page(client, login_as, world, articles, quiz):
+def test_the_committee_sees_both_checks_on_the_anomalies_page(client, login_as, world, articles, quiz, now):
     read_series(world.people.member, articles[:6], [1] * 6)
     sit(quiz, world.people.other, 8, 100.0)
-    clock.freeze(at(2026, 11, 25))
+    now.set(at(2026, 11, 25))
     login_as(world.users.committee)
     page = client.get("/credits/anomalies").get_data(as_text=True)
     reading = page.split(f'data-testid="finding-{MIN_TIME}"')[1].split("</section>")[0]

@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from portal.core import clock
 from portal.extensions import db
 from tests.conftest import login
 from tests.study.test_bank_scoping import make_question
@@ -13,10 +12,8 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 on a Monday in Shanghai
 
 
 @pytest.fixture()
-def monday(db):
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+def monday(now):
+    now.set(NOW)
 
 
 def test_today_shows_the_daily_question_and_answering_returns_to_it(client, world, monday):
