@@ -4,14 +4,14 @@ from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.core.forms import PortalForm
+from portal.core.forms import CodeField, PortalForm
 from portal.core.permissions import ROLE_LABELS
 
 
 class LoginForm(PortalForm):
     """Log in by phone number, employee number or login name."""
 
-    identifier = StringField("手机号 / 工号", validators=[DataRequired("请输入手机号或工号"), Length(max=40)])
+    identifier = CodeField("手机号 / 工号", validators=[DataRequired("请输入手机号或工号"), Length(max=40)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=256)])
 
 
@@ -27,7 +27,7 @@ class CreateAccountForm(PortalForm):
     """Open an account for a person on the roster (or a named service account)."""
 
     person_id = IntegerField("人员编号", validators=[Optional()])
-    login_name = StringField("登录名（无花名册人员时填写）", validators=[Optional(), Length(max=40)])
+    login_name = CodeField("登录名（无花名册人员时填写）", validators=[Optional(), Length(max=40)])
     display_name = StringField("显示名称", validators=[Optional(), Length(max=40)])
 
 

@@ -9,10 +9,10 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import passwords
 from portal.accounts.models import RoleGrant, User
-from portal.core import audit
+from portal.core import audit, crypto, text
 from portal.core.clock import utcnow
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
-from portal.core.idcard import mask_phone
+from portal.core.idcard import canonical_identifier, mask_identifier
 from portal.core.permissions import Role
 from portal.extensions import db
 from portal.roster import services as roster
@@ -22,7 +22,7 @@ LOGIN_FAILED = "账号或密码错误。连续输错 5 次，账号将被锁定 
 
 def find_user(identifier):
     """The account for a login name, employee number or phone number, or None."""
-    identifier = (identifier or "").strip()
+    identifier = text.clean_code(identifier or "")
     if not identifier:
         return None
     user = db.session.scalar(select(User).where(User.login_name == identifier))
@@ -34,11 +34,14 @@ def find_user(identifier):
     return db.session.scalar(select(User).where(User.person_id == person.id))
 
 
-def _masked(identifier):
-    identifier = (identifier or "").strip()[:40]
-    if identifier.isdigit() and len(identifier) == 11:
-        return mask_phone(identifier)
-    return identifier
+def _unknown_identifier(identifier):
+    """How the audit log names an identifier no account has: masked, plus a keyed hash.
+
+    The hash lets an administrator see that many failures came from one typed value (or check
+    a value they are told about) without the log ever holding an ID or phone number.
+    """
+    identifier = canonical_identifier(identifier)[:40]
+    return f"未知账号 {mask_identifier(identifier)}（标识 {crypto.blind_index('login', identifier)[:12]}）"
 
 
 def authenticate(identifier, password):
@@ -51,7 +54,7 @@ def authenticate(identifier, password):
     user = find_user(identifier)
     if user is None:
         passwords.burn_time(password)
-        audit.record("login_failed", detail=f"未知账号 {_masked(identifier)}", actor=None)
+        audit.record("login_failed", detail=_unknown_identifier(identifier), actor=None)
         return None
     locked = user.locked_until is not None and user.locked_until > now
     if locked or not user.active or not passwords.verify_password(user.password_hash, password):

@@ -1,24 +1,52 @@
-"""The base form, the shared checkbox list, and the helper that turns a service's refusal into what the user sees."""
+"""The base form, the shared fields, and the helper that turns a service's refusal into what the user sees."""
 
 from flask import flash
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, ValidationError
+from wtforms import PasswordField, SelectMultipleField, StringField, TextAreaField, ValidationError
+from wtforms.meta import DefaultMeta
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.core import transactions
+from portal.core import text, transactions
 from portal.core.exceptions import NotFound, PortalError
 
 # What run_service returns when the service refused: the view re-renders or redirects.
 FAILED = object()
 
 
+class CodeField(StringField):
+    """A number or code typed by hand (ID, phone, employee number): full-width characters folded."""
+
+
+class TextRuleMeta(DefaultMeta):
+    """Every text field of a form passes through the text rule (core.text) before its validators.
+
+    TextAreaField keeps tab and newline; CodeField folds full-width digits and letters; a
+    password is taken as typed. Use it as the Meta of sub-forms (wtforms.Form in a FormField).
+    """
+
+    locales = ("zh",)  # WTForms' bundled zh translations (config WTF_I18N_ENABLED is off)
+
+    def bind_field(self, form, unbound_field, options):
+        """Put the text rule first among the field's filters."""
+        rule = _text_rule(unbound_field.field_class)
+        if rule is not None:
+            options["filters"] = (rule, *unbound_field.kwargs.get("filters", ()))
+        return super().bind_field(form, unbound_field, options)
+
+
+def _text_rule(field_class):
+    if not issubclass(field_class, StringField) or issubclass(field_class, PasswordField):
+        return None
+    if issubclass(field_class, CodeField):
+        return text.clean_code
+    return text.clean_multiline if issubclass(field_class, TextAreaField) else text.clean
+
+
 class PortalForm(FlaskForm):
-    """Base of every form: WTForms' own messages in Chinese."""
+    """Base of every form: WTForms' own messages in Chinese, and the text rule on every text field."""
 
-    class Meta:
-        """Use WTForms' bundled zh translations (config WTF_I18N_ENABLED is off)."""
-
-        locales = ("zh",)
+    class Meta(TextRuleMeta):
+        """FlaskForm's own Meta (CSRF) with the text rule."""
 
 
 def show_error(error, form=None):

@@ -6,11 +6,13 @@ from datetime import date
 
 from portal.core.clock import localnow
 from portal.core.exceptions import ValidationError
+from portal.core.text import clean_code
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
-_PATTERN = re.compile(r"^\d{17}[\dX]$")
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
+_PATTERN = re.compile(r"^[0-9]{17}[0-9X]$")
+_PHONE = re.compile(r"^1[3-9][0-9]{9}$")
+_SEPARATORS = re.compile(r"[\s\-()（）]")
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ def check_digit(first17):
 
 def parse_id_number(raw, today=None):
     """Validate an ID number and return IdInfo; raise ValidationError in Chinese."""
-    number = (raw or "").strip().upper().replace(" ", "")
+    number = _SEPARATORS.sub("", clean_code(raw or "")).upper()
     if not number:
         raise ValidationError("身份证号不能为空")
     if len(number) != 18:
@@ -52,9 +54,7 @@ def parse_id_number(raw, today=None):
 
 def normalise_phone(raw):
     """Return an 11-digit mainland mobile number or raise ValidationError."""
-    phone = re.sub(r"[\s-]", "", str(raw or ""))
-    if phone.startswith("+86"):
-        phone = phone[3:]
+    phone = _digits_of_phone(str(raw or ""))
     if not phone:
         raise ValidationError("手机号不能为空")
     if not _PHONE.match(phone):
@@ -62,9 +62,46 @@ def normalise_phone(raw):
     return phone
 
 
+def _digits_of_phone(text):
+    """A phone number as typed (full-width, spaces, dashes, +86 or 0086) reduced to its digits."""
+    phone = _SEPARATORS.sub("", clean_code(text))
+    for prefix in ("+86", "0086"):
+        phone = phone.removeprefix(prefix)
+    return phone
+
+
 def looks_like_phone(text):
-    """True if the text has the shape of a mainland mobile number."""
-    return bool(_PHONE.match((text or "").strip()))
+    """True if the text has the shape of a mainland mobile number, however it is written."""
+    return bool(_PHONE.match(_digits_of_phone(text or "")))
+
+
+def looks_like_id_number(text):
+    """True if the text has the shape of an ID number (18 characters, check digit not tested)."""
+    return bool(_PATTERN.match(_SEPARATORS.sub("", clean_code(text or "")).upper()))
+
+
+def canonical_identifier(text):
+    """An identifier as typed, in one form: ID-like and phone-like values compacted, else cleaned."""
+    text = clean_code(text or "")
+    if looks_like_id_number(text):
+        return _SEPARATORS.sub("", text).upper()
+    if looks_like_phone(text):
+        return _digits_of_phone(text)
+    return text
+
+
+def mask_identifier(text):
+    """An identifier someone typed, as a page or the audit log may show it.
+
+    ID-like and phone-like values (with spaces, dashes, +86, in full width) are masked like the
+    roster masks them; anything else keeps its first two characters.
+    """
+    text = canonical_identifier(text)
+    if looks_like_id_number(text):
+        return mask_id_number(text)
+    if looks_like_phone(text):
+        return mask_phone(text)
+    return text[:2] + "*" * min(max(len(text) - 2, 0), 8)
 
 
 def mask_id_number(number):

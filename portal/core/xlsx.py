@@ -16,6 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from portal.core import text as text_rule
 from portal.core.exceptions import ValidationError
 
 EXTENSIONS = ("xlsx", "csv")
@@ -59,11 +60,11 @@ class Table:
     rows: list
 
 
-def normalise_header(text):
-    """A header as written by people: drop all whitespace and a leading/trailing '*'."""
-    if text is None:
+def normalise_header(header):
+    """A header as written by people: the text rule, then no whitespace and no leading/trailing '*'."""
+    if header is None:
         return ""
-    return _SPACES.sub("", str(text)).strip("*＊")
+    return _SPACES.sub("", text_rule.clean(str(header))).strip("*＊")
 
 
 def extension_of(filename):
@@ -72,11 +73,13 @@ def extension_of(filename):
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
-def read_table(filename, data, known_headers, max_rows):
+def read_table(filename, data, known_headers, max_rows, multiline=()):
     """Read an uploaded .xlsx or .csv into a Table of the known columns (ValidationError).
 
     `known_headers` lists the headers to keep, or maps each accepted spelling to the
     header it stands for ({"身份证号码": "身份证号", ...}); other columns are ignored.
+    Every text cell passes through the text rule (core.text); only the `multiline`
+    headers keep their line breaks.
     """
     ext = extension_of(filename)
     if ext == "xls":
@@ -88,8 +91,8 @@ def read_table(filename, data, known_headers, max_rows):
     pairs = known_headers.items() if isinstance(known_headers, dict) else ((h, h) for h in known_headers)
     known = {normalise_header(spelling): header for spelling, header in pairs}
     if ext == "xlsx":
-        return _records(_xlsx_rows(data), known, max_rows)
-    return _records(_csv_rows(data), known, max_rows)
+        return _records(_xlsx_rows(data), known, max_rows, set(multiline))
+    return _records(_csv_rows(data), known, max_rows, set(multiline))
 
 
 # --- .xlsx -----------------------------------------------------------------------------------
@@ -192,10 +195,9 @@ def _csv_rows(data):
 
 # --- rows to records -----------------------------------------------------------------------
 
-def _clean(value):
+def _clean(value, multiline=False):
     if isinstance(value, str):
-        value = value.strip()
-        return value or None
+        return text_rule.clean(value, multiline) or None
     return value
 
 
@@ -211,7 +213,7 @@ def _find_header(row, known):
     return positions if len(positions) >= min(2, len(set(known.values()))) else None
 
 
-def _records(raw_rows, known, max_rows):
+def _records(raw_rows, known, max_rows, multiline):
     """Find the header row, then collect the non-blank data rows keyed by header."""
     positions = None
     rows = []
@@ -232,7 +234,7 @@ def _records(raw_rows, known, max_rows):
         values, formulas = {}, set()
         for index, name in positions.items():
             value, is_formula = raw[index] if index < len(raw) else (None, False)
-            values[name] = _clean(value)
+            values[name] = _clean(value, name in multiline)
             if is_formula:
                 formulas.add(name)
         if all(v is None for v in values.values()):
@@ -278,7 +280,7 @@ def write_workbook(headers, rows, *, title="Sheet1", widths=None, text_columns=(
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="F2DCDB")
     header_cells = []
     for text in headers:
-        cell = WriteOnlyCell(sheet, value=guard_formula(text))
+        cell = WriteOnlyCell(sheet, value=_output_cell(sheet, text))
         cell.font, cell.fill = bold, fill
         header_cells.append(cell)
     sheet.append(header_cells)
@@ -288,7 +290,7 @@ def write_workbook(headers, rows, *, title="Sheet1", widths=None, text_columns=(
         extra = book.create_sheet(sheet_title)
         extra.column_dimensions["A"].width = 100
         for line in lines:
-            extra.append([guard_formula(line)])
+            extra.append([_output_cell(extra, line)])
     stream = io.BytesIO()
     book.save(stream)
     stream.seek(0)
@@ -296,8 +298,13 @@ def write_workbook(headers, rows, *, title="Sheet1", widths=None, text_columns=(
 
 
 def _output_cell(sheet, value):
+    """What goes into a cell: dates formatted, text guarded against formulas.
+
+    Text passes through the text rule, so no stored value can hold a control character that
+    openpyxl would refuse.
+    """
     if isinstance(value, datetime | date):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else "yyyy-mm-dd"
         return cell
-    return guard_formula(value)
+    return guard_formula(text_rule.for_sheet(value))

@@ -9,6 +9,7 @@ from portal.core import audit
 from portal.core.clock import format_local, localnow, utcnow
 from portal.core.exceptions import ConflictError, PermissionDenied, ValidationError
 from portal.core.periods import PeriodKind, period_containing, recent_periods
+from portal.core.text import clean as clean_text
 from portal.credits import standings
 from portal.credits.models import ClosedPeriod, PayoutList, SnapshotRow
 from portal.credits.services import period_from_key
@@ -144,7 +145,7 @@ def sign_payout(actor, period, note=""):
     frozen = _closed_quarter(period)
     if frozen is None:
         raise ValidationError("本季度尚未结算，结算后才能签认兑现名单")
-    note = (note or "").strip()
+    note = clean_text(note or "")
     if len(note) > 500:
         raise ValidationError("备注不能超过 500 字", field="note")
     payout = db.session.scalar(select(PayoutList).where(PayoutList.period_id == frozen.id))

@@ -11,6 +11,7 @@ from portal.core.clock import LOCAL_TZ, localnow, utcnow
 from portal.core.database import dialect_insert, upsert_add
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
 from portal.core.periods import PeriodKind, current_period, parse_key, period_containing, recent_periods
+from portal.core.text import clean as clean_text
 from portal.credits.models import (
     CapLock,
     ClosedPeriod,
@@ -283,7 +284,7 @@ def adjust(actor, person, points, reason):
     """A manual bonus (points > 0) or penalty (points < 0) with a reason; committee only, audited."""
     if not actor.has_permission("credits.adjust", person.branch):
         raise PermissionDenied("只有党委可以手动调整积分")
-    reason = (reason or "").strip()
+    reason = clean_text(reason or "")
     if not reason:
         raise ValidationError("请写明调整原因", field="reason")
     if points == 0 or abs(points) > 100:
@@ -307,7 +308,7 @@ def reverse(actor, entry_id, reason):
         raise PermissionDenied("只有党委可以冲销积分")
     if original.reverses_id is not None:
         raise ValidationError("冲销记录本身不能再冲销")
-    reason = (reason or "").strip()
+    reason = clean_text(reason or "")
     if not reason:
         raise ValidationError("请写明冲销原因", field="reason")
     if db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == original.id)):

@@ -5,7 +5,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.core.forms import PortalForm
+from portal.core.forms import CodeField, PortalForm
 from portal.roster.models import ORG_KIND_LABELS, PersonStatus, PoliticalStatus
 
 GENDERS = [SelectChoice("男"), SelectChoice("女")]
@@ -16,9 +16,9 @@ class PersonForm(PortalForm):
 
     name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=40)])
     gender = SelectField("性别", choices=GENDERS)
-    id_number = StringField("身份证号", validators=[DataRequired("请填写身份证号"), Length(max=20)])
-    phone = StringField("手机号", validators=[DataRequired("请填写手机号"), Length(max=20)])
-    employee_no = StringField("工号", validators=[Optional(), Length(max=20)])
+    id_number = CodeField("身份证号", validators=[DataRequired("请填写身份证号"), Length(max=20)])
+    phone = CodeField("手机号", validators=[DataRequired("请填写手机号"), Length(max=20)])
+    employee_no = CodeField("工号", validators=[Optional(), Length(max=20)])
     unit_id = SelectField("单位", coerce=int)
     job_type = StringField("工种", validators=[Optional(), Length(max=40)])
     skill_level = StringField("技能等级", validators=[Optional(), Length(max=20)])

@@ -22,6 +22,7 @@ from portal.core.clock import utcnow
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
 from portal.core.idcard import normalise_phone, parse_id_number
 from portal.core.imports import ImportReport, RowError
+from portal.core.text import clean_code, clean_filename
 from portal.extensions import db
 from portal.roster import services
 from portal.roster.models import ImportBatch, Organisation, OrgKind, Person, PoliticalStatus, Unit
@@ -308,7 +309,7 @@ class _RowChecker:
             if len(_text(values[header])) > limit:
                 fail(header, f"{header}不能超过 {limit} 个字符", values[header])
         fields["name"] = _text(values["姓名"])
-        fields["employee_no"] = _text(values["工号"]) or None
+        fields["employee_no"] = clean_code(_text(values["工号"])) or None
         if fields["employee_no"]:
             keys["工号"] = fields["employee_no"]
         fields["job_type"] = _text(values["工种"])
@@ -469,9 +470,7 @@ def _require_import(actor):
 
 def _display_name(filename):
     """The uploaded file's own name (no directories, no control characters), for display."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip()
-    return name[-200:] or "未命名文件"
+    return clean_filename((filename or "").replace("\\", "/").rsplit("/", 1)[-1], fallback="未命名文件")
 
 
 def stored_path(batch):

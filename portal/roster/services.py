@@ -6,7 +6,7 @@ from pypinyin import lazy_pinyin
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from portal.core import audit, crypto
+from portal.core import audit, crypto, text
 from portal.core.clock import localnow
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
 from portal.core.idcard import looks_like_phone, mask_phone, normalise_phone, parse_id_number
@@ -35,7 +35,7 @@ def root_organisation():
 
 def create_organisation(name, kind, parent=None, sort_order=0):
     """Add an organisation under `parent`, checking the tree's shape."""
-    name = (name or "").strip()
+    name = text.clean(name or "")
     kind = OrgKind(kind)
     if not name:
         raise ValidationError("请填写组织名称", field="name")
@@ -109,7 +109,7 @@ def branch_rows(scopes):
 
 def create_unit(name, branch=None):
     """Add an administrative unit (队组/科室), optionally looked after by a branch."""
-    name = (name or "").strip()
+    name = text.clean(name or "")
     if not name:
         raise ValidationError("请填写单位名称", field="name")
     if branch is not None and branch.kind != OrgKind.BRANCH:
@@ -157,10 +157,10 @@ def get_person_for(actor, person_id, permission="roster.view"):
 
 def find_person_by_login(identifier):
     """A person by phone number (keyed hash) or employee number; None if unknown."""
-    identifier = identifier.strip()
+    identifier = text.clean_code(identifier)
     if looks_like_phone(identifier):
         return db.session.scalar(
-            select(Person).where(Person.phone_hash == crypto.blind_index("phone", identifier))
+            select(Person).where(Person.phone_hash == crypto.blind_index("phone", normalise_phone(identifier)))
         )
     return db.session.scalar(select(Person).where(Person.employee_no == identifier))
 
@@ -220,7 +220,7 @@ def search_people(actor, q=None, branch_id=None, status=None, political_status=N
 
 def _search_conditions(q, branch_id, status, political_status):
     conditions = []
-    q = (q or "").strip()[:40]
+    q = text.clean(q or "")[:40]
     if q:
         lowered = q.lower()
         if lowered.isascii() and lowered.isalpha():
@@ -288,7 +288,7 @@ def person_fields(*, name, gender, id_number, phone, unit, employee_no=None, job
                  skill_level="", political_status, joined_party_on=None,
                  status=PersonStatus.ON_POST, branch=None, group=None):
     """Validate one person's fields and return the column values (raises ValidationError)."""
-    name = (name or "").strip()
+    name = text.clean(name or "")
     if not name:
         raise ValidationError("姓名不能为空", field="name")
     if len(name) > 40:
@@ -333,8 +333,8 @@ def person_fields(*, name, gender, id_number, phone, unit, employee_no=None, job
         id_tail=info.number[:4] + info.number[-4:],
         phone_cipher=crypto.encrypt(phone), phone_hash=crypto.blind_index("phone", phone),
         phone_tail=phone[:3] + phone[-4:],
-        employee_no=(employee_no or "").strip() or None, unit=unit, branch=branch, group=group,
-        job_type=(job_type or "").strip(), skill_level=(skill_level or "").strip(),
+        employee_no=text.clean_code(employee_no or "") or None, unit=unit, branch=branch, group=group,
+        job_type=text.clean(job_type or ""), skill_level=text.clean(skill_level or ""),
         political_status=political_status, joined_party_on=joined_party_on, status=status,
     )
 

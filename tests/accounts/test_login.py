@@ -1,5 +1,7 @@
+import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import User
@@ -8,7 +10,7 @@ from portal.core import clock
 from portal.core.audit import AuditEntry
 from portal.extensions import db
 from tests.conftest import login
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_id_number
 
 
 def _audit_actions():
@@ -133,3 +135,24 @@ def test_session_cookie_is_reissued_only_when_the_session_changes(client, world,
     assert client.get("/").status_code == 200
     now.set(start + timedelta(minutes=100 + 121))
     assert client.get("/").status_code == 302  # the idle time-out still counts from the last refresh
+
+
+@pytest.mark.parametrize("typed", [
+    "{id}", "{id_spaced}", "+86 13812345678", "138 1234 5678", "138-1234-5678", "１３８１２３４５６７８",
+])
+def test_a_failed_log_in_never_stores_an_id_or_phone_number(client, world, typed):
+    number = make_id_number(serial=411)
+    typed = typed.format(id=number, id_spaced=f"{number[:6]} {number[6:14]} {number[14:]}")
+    client.post("/login", data={"identifier": typed, "password": "wrong-password-1"})
+    details = db.session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "login_failed")).all()
+    assert len(details) == 1 and details[0].startswith("未知账号 ")
+    stored = re.sub(r"\D", "", details[0].split("（")[0])
+    assert number[4:-4] not in re.sub(r"\D", "", details[0]) and "12345" not in stored
+    assert re.search(r"（标识 [0-9a-f]{12}）$", details[0])
+
+
+def test_the_same_unknown_identifier_gets_the_same_keyed_hash(client, world):
+    for typed in ("13812345678", "138 1234 5678"):
+        client.post("/login", data={"identifier": typed, "password": "wrong-password-1"})
+    details = db.session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "login_failed")).all()
+    assert len(details) == 2 and details[0] == details[1] == f"未知账号 138****5678（标识 {details[0][-13:-1]}）"

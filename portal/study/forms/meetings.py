@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.core.clock import to_local
-from portal.core.forms import CheckboxListField, PortalForm
+from portal.core.forms import CheckboxListField, CodeField, PortalForm, TextRuleMeta
 from portal.study.models.meetings import (
     KIND_LABELS,
     SPEAKER_ROLE_LABELS,
@@ -38,10 +38,7 @@ def _int_or_none(value):
 class SpeakerForm(Form):
     """One speaker: a person of the branch, or an outside expert by name."""
 
-    class Meta:
-        """WTForms' bundled zh messages, like PortalForm."""
-
-        locales = ("zh",)
+    Meta = TextRuleMeta
 
     role = SelectField("导师类型", choices=[SelectChoice(r.value, SPEAKER_ROLE_LABELS[r]) for r in SpeakerRole])
     person_id = SelectField("本支部人员", coerce=_int_or_none, choices=[], validate_choice=False)
@@ -111,7 +108,7 @@ class CancelForm(PortalForm):
 class CheckinForm(PortalForm):
     """A member's check-in with the code shown in the room."""
 
-    code = StringField("签到码", validators=[DataRequired("请输入 6 位签到码"),
+    code = CodeField("签到码", validators=[DataRequired("请输入 6 位签到码"),
                                           Length(max=12, message="签到码为 6 位数字")])
 
 

@@ -18,7 +18,7 @@ from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.core.forms import CheckboxListField, PortalForm
+from portal.core.forms import CheckboxListField, CodeField, PortalForm, TextRuleMeta
 from portal.study.models.questions import KIND_LABELS
 from portal.study.services.marking import PARTIAL_LABELS
 
@@ -29,6 +29,8 @@ POLICY_NAMES = {"none": "全对才得分", "half": "少选得一半", "proportio
 
 class RuleRow(Form):
     """One assembly rule; a row without a kind is ignored."""
+
+    Meta = TextRuleMeta
 
     kind = SelectField("题型", choices=[SelectChoice("", "（不使用）")] + [
         SelectChoice(k.value, v) for k, v in KIND_LABELS.items()], validate_choice=False)
@@ -57,7 +59,7 @@ class QuizForm(PortalForm):
     closes_at = DateTimeLocalField("截止时间", format=LOCAL_FORMAT, validators=[DataRequired("请填写截止时间")])
     branch_ids = CheckboxListField("参加的党支部", coerce=int, validate_choice=False)
     rules = FieldList(FormField(RuleRow), min_entries=RULE_ROWS, max_entries=RULE_ROWS)
-    pick_ids = StringField("指定题目（题目编号，用逗号分隔）", validators=[Optional(), Length(max=500)])
+    pick_ids = CodeField("指定题目（题目编号，用逗号分隔）", validators=[Optional(), Length(max=500)])
     pick_points = IntegerField("指定题目每题分值", default=5,
                                validators=[Optional(), NumberRange(1, 100, "分值应在 1 到 100 之间")])
 

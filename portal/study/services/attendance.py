@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from portal.core import audit
 from portal.core.clock import format_local, utcnow
 from portal.core.exceptions import ValidationError
+from portal.core.text import clean as clean_text
 from portal.credits import services as credits
 from portal.extensions import db
 from portal.study.models.meetings import ATTENDANCE_LABELS, AttendanceStatus, MeetingAttendee, MeetingReflection
@@ -113,7 +114,7 @@ def _award(person, meeting):
 def request_leave(person, meeting_id, reason):
     """Ask for leave (请假) with a reason before the session starts."""
     meeting, row = meetings.get_attending(person, meeting_id)
-    reason = (reason or "").strip()
+    reason = clean_text(reason or "")
     if meeting.is_cancelled:
         raise ValidationError("会议已取消，无需请假")
     if meeting.has_started():
@@ -155,7 +156,7 @@ def mark(actor, meeting_id, person_id, status, note=""):
     row = meetings.attendee_row(meeting.id, person_id)
     if row is None:
         raise ValidationError("该人员不在本次会议的名单中")
-    note = (note or "").strip()
+    note = clean_text(note or "")
     if status not in set(AttendanceStatus) or status == AttendanceStatus.EXPECTED:
         raise ValidationError("请选择出席、缺席或请假", field="status")
     if meeting.is_cancelled:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.core.clock import utcnow
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
+from portal.core.text import clean as clean_text
 from portal.extensions import db
 from portal.roster import services as roster
 from portal.roster.models import OrgKind
@@ -115,7 +116,7 @@ def filtered_select(actor, q=None, kind=None, tag=None, difficulty=None, organis
     if condition is None:
         raise PermissionDenied("您没有管理题库的权限")
     stmt = select(Question).where(condition).order_by(Question.id.desc())
-    q = (q or "").strip()[:50]
+    q = clean_text(q or "")[:50]
     if q:
         stmt = stmt.where(or_(Question.stem.contains(q, autoescape=True),
                               Question.explanation.contains(q, autoescape=True)))
@@ -163,7 +164,7 @@ def clean_question(kind, stem, options, answer, explanation="", difficulty=3, ta
         kind = QuestionKind(kind)
     except ValueError:
         raise ValidationError("请选择题型（单选题、多选题、判断题或填空题）", field="kind") from None
-    stem = (stem or "").strip()
+    stem = clean_text(stem or "", multiline=True)
     if not stem:
         raise ValidationError("题干不能为空", field="stem")
     if len(stem) > MAX_STEM:
@@ -173,7 +174,7 @@ def clean_question(kind, stem, options, answer, explanation="", difficulty=3, ta
         answer = marking.normalise_key(kind, answer, options if kind in CHOICE_KINDS else None)
     except ValidationError as error:
         raise ValidationError(error.message, field="answer") from None
-    explanation = (explanation or "").strip()
+    explanation = clean_text(explanation or "", multiline=True)
     if len(explanation) > MAX_EXPLANATION:
         raise ValidationError(f"解析不能超过 {MAX_EXPLANATION} 个字", field="explanation")
     if difficulty not in DIFFICULTY_LABELS:
@@ -186,7 +187,7 @@ def clean_options(kind, options):
     """The option texts A.. in order: none for true/false and fill-in, 2-6 with no gaps otherwise."""
     if kind not in CHOICE_KINDS:
         return []
-    texts = [(o or "").strip() for o in (options or [])][:len(OPTION_LETTERS)]
+    texts = [clean_text(o or "") for o in (options or [])][:len(OPTION_LETTERS)]
     while texts and not texts[-1]:
         texts.pop()
     for letter, text in zip(OPTION_LETTERS, texts, strict=False):
@@ -207,7 +208,7 @@ def clean_tags(tags):
         tags = _TAG_SEPARATORS.split(tags)
     cleaned = []
     for tag in tags or []:
-        tag = (tag or "").strip()
+        tag = clean_text(tag or "")
         if not tag or tag in cleaned:
             continue
         if len(tag) > MAX_TAG:

@@ -120,7 +120,7 @@ def check_file(org, filename, data):
     """Read an .xlsx and check every row against the rules and the bank serving `org`."""
     if xlsx.extension_of(filename) != "xlsx":
         raise ValidationError("仅支持 Excel 表格（.xlsx）；旧版 .xls 或 .csv 请在 Excel 中“另存为” .xlsx", field="file")
-    table = xlsx.read_table(filename, data, _KNOWN_HEADERS, MAX_ROWS)
+    table = xlsx.read_table(filename, data, _KNOWN_HEADERS, MAX_ROWS, multiline=("题干", "解析"))
     missing = [h for h in REQUIRED if h not in table.headers]
     if missing:
         raise ValidationError(f"缺少必填列：{'、'.join(missing)}（请使用题库导入模板）", field="file")

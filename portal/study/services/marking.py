@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 from portal.core.exceptions import ValidationError
+from portal.core.text import clean as clean_text
 from portal.study.models.questions import OPTION_LETTERS, QuestionKind
 
 PARTIAL_LABELS = {
@@ -100,7 +101,7 @@ def _blanks(raw, blanks):
     for item in items:
         if item is not None and not isinstance(item, str | int | float):
             raise ValidationError("填空题的答案格式不正确")
-        value = "" if item is None else str(item).strip()
+        value = "" if item is None else clean_text(str(item))
         if len(value) > MAX_BLANK_LENGTH:
             raise ValidationError(f"每个空的答案不能超过 {MAX_BLANK_LENGTH} 个字")
         values.append(value)
@@ -149,11 +150,11 @@ def _fill_key(raw):
         alternatives = blank.split("/") if isinstance(blank, str) else list(blank)
         cleaned = []
         for alternative in alternatives:
-            text = str(alternative).strip()
-            if len(text) > MAX_BLANK_LENGTH:
+            answer = clean_text(str(alternative))
+            if len(answer) > MAX_BLANK_LENGTH:
                 raise ValidationError(f"每个空的答案不能超过 {MAX_BLANK_LENGTH} 个字")
-            if text and text not in cleaned:
-                cleaned.append(text)
+            if answer and answer not in cleaned:
+                cleaned.append(answer)
         if not cleaned:
             raise ValidationError(f"第 {len(blanks) + 1} 个空没有填写答案")
         blanks.append(cleaned)

@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 from portal.core import audit, uploads
 from portal.core.clock import LOCAL_TZ, format_local, utcnow
 from portal.core.exceptions import NotFound, PermissionDenied, ValidationError
+from portal.core.text import clean as clean_text
+from portal.core.text import clean_filename
 from portal.extensions import db
 from portal.inbox.services import notify_many
 from portal.roster import services as roster
@@ -220,7 +222,7 @@ def update(actor, meeting_id, draft):
 def cancel(actor, meeting_id, reason):
     """Call a session off before it starts; the expected attendees are notified; audited."""
     meeting = get_managed(actor, meeting_id)
-    reason = (reason or "").strip()
+    reason = clean_text(reason or "")
     if meeting.is_cancelled:
         raise ValidationError("会议已经取消")
     if meeting.has_started():
@@ -352,7 +354,7 @@ def _checked_uploads(files, already):
         raise ValidationError(f"每次会议最多 {MAX_ATTACHMENTS} 个附件", field="attachments")
     checked = []
     for upload in files:
-        name = PurePath(upload.filename.replace("\\", "/")).name.strip()[-200:] or "附件"
+        name = clean_filename(PurePath(upload.filename.replace("\\", "/")).name)
         extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         extension = EXTENSION_ALIASES.get(extension, extension)
         if extension not in ATTACHMENT_TYPES:

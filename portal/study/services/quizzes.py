@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from portal.core import audit
 from portal.core.clock import LOCAL_TZ, format_local, localnow, utcnow
 from portal.core.exceptions import NotFound, PermissionDenied, ValidationError
+from portal.core.text import clean as clean_text
 from portal.extensions import db
 from portal.roster import services as roster
 from portal.roster.models import Organisation, OrgKind, Person, PersonStatus, PoliticalStatus
@@ -436,7 +437,7 @@ def grant_override(actor, quiz, *, person_ids=(), group_id=None, opens_at=None, 
     """
     if not quiz.is_published:
         raise ValidationError("测试发布后才能单独安排")
-    reason = (reason or "").strip()
+    reason = clean_text(reason or "")
     if not reason:
         raise ValidationError("请填写原因（如：夜班、出差）", field="reason")
     if len(reason) > 200:

@@ -13,6 +13,7 @@ from flask_login import current_user
 from portal.core import markdown
 from portal.core.forms import FAILED, PortalForm, run_service
 from portal.core.permissions import login_required, require
+from portal.core.text import clean_filename
 from portal.study.forms.meetings import (
     CancelForm,
     CheckinForm,
@@ -73,7 +74,7 @@ def meeting_attachment(meeting_id, attachment_id):
     """Download one material file (for the people on the list and the branch's managers)."""
     attachment, data, mimetype = meetings.attachment_file(current_user, meeting_id, attachment_id)
     response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                         download_name=attachment.filename)
+                         download_name=clean_filename(attachment.filename))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
