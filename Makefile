@@ -72,6 +72,7 @@ run: $(VENV)/.runtime-installed
 	@# The scheduler (period closing, reminders) runs as one process beside the web server.
 	$(FLASK) scheduler start & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null || true' EXIT; \
 	$(BIN)/gunicorn --workers $(WORKERS) --worker-class sync --bind $(HOST):$(PORT) \
+		--limit-request-line 8190 --limit-request-field_size 16380 \
 		--no-control-socket --access-logfile - wsgi:app
 
 # --- checks ---

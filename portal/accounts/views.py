@@ -10,6 +10,7 @@ from portal.accounts.sessions import end_session, refresh_session, start_session
 from portal.core import audit
 from portal.core.forms import FAILED, run_service
 from portal.core.permissions import login_required, public, require
+from portal.core.security import safe_next
 from portal.roster import services as roster
 
 blueprint = Blueprint("accounts", __name__)
@@ -29,13 +30,8 @@ def login():
             flash(services.LOGIN_FAILED, "danger")
         else:
             start_session(user)
-            return redirect(_safe_next() or url_for("home.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
     return render_template("accounts/login.html", form=form)
-
-
-def _safe_next():
-    target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else None
 
 
 @blueprint.route("/logout", methods=["POST"])

@@ -1,14 +1,18 @@
 """Error pages in Chinese with an incident id; nothing personal, no stack trace.
 
-Every error page fails the request's transaction (core.transactions): what the request wrote
-before the error is rolled back. Under test or debug (Flask's PROPAGATE_EXCEPTIONS rule) an
+Every error page fails the request's transaction (core.transactions) first: what the request
+wrote before the error is rolled back. The page itself is drawn without context processors,
+from a template that reads neither the session, the database nor the signed-in user, so it can
+be drawn whatever went wrong (a locked database, a broken session); should even that fail, a
+fixed page in Chinese is sent. Under test or debug (Flask's PROPAGATE_EXCEPTIONS rule) an
 unexpected exception is raised instead of answered, so a test or the debugger sees it.
 """
 
 import logging
 import uuid
+from html import escape
 
-from flask import current_app, render_template, request
+from flask import current_app, request
 from werkzeug.exceptions import HTTPException
 
 from portal.core import transactions
@@ -22,6 +26,8 @@ MESSAGES = {
     404: ("页面不存在", "您要找的页面不存在，或不在您的查看范围内。"),
     405: ("请求方式不允许", "该页面不接受这种操作方式。"),
     413: ("上传文件过大", "上传的文件超过了大小上限（8 MB），请拆分后重新上传。"),
+    414: ("网址过长", "请求的网址过长，无法处理。请返回上一页重新操作。"),
+    431: ("请求头过大", "浏览器发送的信息过多（通常是 Cookie 过多），请清除本站 Cookie 后重新登录。"),
     500: ("系统错误", "系统出现了问题，我们已记录。请稍后重试，或把事件编号告诉管理员。"),
 }
 
@@ -31,7 +37,7 @@ def init_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def _http_error(error):
-        transactions.fail()
+        _fail()
         if getattr(error, "original_exception", None) is not None:
             return _incident(error.original_exception)  # raised outside a view (a failed commit, say)
         code = error.code or 500
@@ -43,13 +49,13 @@ def init_error_handlers(app):
     @app.errorhandler(PortalError)
     def _portal_error(error):
         # A rule a view did not translate itself (e.g. NotFound for an out-of-scope object).
-        transactions.fail()
+        _fail()
         title, _ = MESSAGES.get(error.status_code, MESSAGES[400])
         return _render(error.status_code, title, error.message)
 
     @app.errorhandler(Exception)
     def _unexpected(error):
-        transactions.fail()
+        _fail()
         if _propagating(current_app):
             raise error
         return _incident(error)
@@ -69,8 +75,25 @@ def _propagating(app):
     return app.testing or app.debug if propagate is None else propagate
 
 
+def _fail():
+    """Roll the request back; a broken connection must not stop the error page."""
+    try:
+        transactions.fail()
+    except Exception:  # the page still has to be drawn
+        log.exception("rollback failed while answering an error")
+
+
+_FALLBACK = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+             '<title>{title} · 党建学习管理平台</title></head><body><h1>{title}</h1><p>{text}</p>{incident}'
+             '<p><a href="/">返回首页</a></p></body></html>')
+
+
 def _render(code, title, text, incident=None):
-    return (
-        render_template("errors/error.html", code=code, title=title, text=text, incident=incident),
-        code,
-    )
+    try:
+        page = current_app.jinja_env.get_template("errors/error.html").render(
+            code=code, title=title, text=text, incident=incident)
+    except Exception:
+        log.exception("the error page could not be drawn")
+        shown = f"<p>事件编号：<code>{escape(incident)}</code></p>" if incident else ""
+        page = _FALLBACK.format(title=escape(title), text=escape(text), incident=shown)
+    return page, code

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.core.forms import FAILED, run_service
 from portal.core.permissions import login_required, require
+from portal.core.security import safe_next
 from portal.study.forms.bank import PickForm
 from portal.study.services import bank, daily
 from portal.study.views import blueprint
@@ -15,10 +16,7 @@ from portal.study.views import blueprint
 
 def _safe_next(default):
     """A local path to go back to after answering (the daily page or the 今日学习 page)."""
-    target = request.form.get("next", "")
-    if target.startswith("/study/") and "//" not in target and "\\" not in target:
-        return target
-    return default
+    return safe_next(request.form.get("next"), prefix="/study/") or default
 
 
 @blueprint.route("/daily/")
