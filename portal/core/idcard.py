@@ -32,7 +32,7 @@ def check_digit(first17):
 
 def parse_id_number(raw, today=None):
     """Validate an ID number and return IdInfo; raise ValidationError in Chinese."""
-    number = _SEPARATORS.sub("", clean_code(raw or "")).upper()
+    number = _compact_id(raw)
     if not number:
         raise ValidationError("身份证号不能为空")
     if len(number) != 18:
@@ -75,16 +75,21 @@ def looks_like_phone(text):
     return bool(_PHONE.match(_digits_of_phone(text or "")))
 
 
+def _compact_id(text):
+    """An ID number as typed (full-width, spaces, dashes, lower-case x) in its compact form."""
+    return _SEPARATORS.sub("", clean_code(text or "")).upper()
+
+
 def looks_like_id_number(text):
     """True if the text has the shape of an ID number (18 characters, check digit not tested)."""
-    return bool(_PATTERN.match(_SEPARATORS.sub("", clean_code(text or "")).upper()))
+    return bool(_PATTERN.match(_compact_id(text)))
 
 
 def canonical_identifier(text):
     """An identifier as typed, in one form: ID-like and phone-like values compacted, else cleaned."""
     text = clean_code(text or "")
     if looks_like_id_number(text):
-        return _SEPARATORS.sub("", text).upper()
+        return _compact_id(text)
     if looks_like_phone(text):
         return _digits_of_phone(text)
     return text
