@@ -45,19 +45,27 @@ def _file_error(message):
 
 @dataclass
 class Row:
-    """One data row: its number as the user sees it, values by header, formula cells."""
+    """One data row: its number as the user sees it, values by header, formula cells.
+
+    `cells` is the whole row as uploaded (every column, known or not, before the text rule), so
+    a report can hand the row back in the user's own columns; `month_dates` names the known
+    columns holding a date cell that Excel shows as a year and a month only (2009年2月).
+    """
 
     number: int
     values: dict
     formulas: set = field(default_factory=set)
+    cells: list = field(default_factory=list, repr=False)
+    month_dates: set = field(default_factory=set)
 
 
 @dataclass
 class Table:
-    """The headers found (normalised, in file order) and the non-blank data rows."""
+    """The headers found (normalised, in file order), the non-blank data rows, the header row as written."""
 
     headers: list
     rows: list
+    source_headers: list = field(default_factory=list)
 
 
 def normalise_header(header):
@@ -127,8 +135,23 @@ def check_xlsx_container(data):
             raise _file_error("文件解压后体积异常（疑似压缩炸弹），已拒绝处理")
 
 
+def _month_only_format(number_format):
+    """True for a date format that shows no day (yyyy-mm, yyyy"年"m"月", mmm-yy)."""
+    unquoted = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", number_format or "").lower()
+    return "m" in unquoted and "y" in unquoted and "d" not in unquoted and "h" not in unquoted
+
+
+def _xlsx_cell(cell):
+    """(value, is_formula, month_only) of one cell."""
+    if cell.data_type == "f":
+        return cell.value, True, False
+    if cell.data_type == "d" or isinstance(cell.value, datetime):
+        return cell.value, False, _month_only_format(cell.number_format)
+    return cell.value, False, False
+
+
 def _xlsx_rows(data):
-    """Yield each row of the first sheet as [(value, is_formula), ...]; formulas are not evaluated."""
+    """Yield each row of the first sheet as [(value, is_formula, month_only), ...]; formulas are not evaluated."""
     check_xlsx_container(data)
     try:
         with warnings.catch_warnings():
@@ -144,8 +167,9 @@ def _xlsx_rows(data):
         sheet = sheets[0]
         # A wrong <dimension> in the file would otherwise cut rows off silently.
         sheet.reset_dimensions()
-        for cells in sheet.iter_rows(max_col=MAX_COLUMNS):
-            yield [(cell.value, cell.data_type == "f") for cell in cells]
+        # Each row as long as the file makes it (max_col would pad every row to MAX_COLUMNS cells).
+        for cells in sheet.iter_rows():
+            yield [_xlsx_cell(cell) for cell in cells[:MAX_COLUMNS]]
     except ValidationError:
         raise
     except Exception:
@@ -175,15 +199,15 @@ def sniff_delimiter(text):
 
 
 def _csv_cell(value):
-    """(value, is_formula) for a CSV field; ="0123" is Excel's way to keep text, not a formula."""
+    """(value, is_formula, False) for a CSV field; ="0123" is Excel's way to keep text, not a formula."""
     quoted = _CSV_TEXT.match(value)
     if quoted:
-        return quoted.group(1), False
-    return value, value.lstrip().startswith("=")
+        return quoted.group(1), False, False
+    return value, value.lstrip().startswith("="), False
 
 
 def _csv_rows(data):
-    """Yield each CSV record as [(value, is_formula), ...]; '=…' counts as a formula."""
+    """Yield each CSV record as [(value, is_formula, False), ...]; '=…' counts as a formula."""
     text = decode_text(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     try:
@@ -204,7 +228,7 @@ def _clean(value, multiline=False):
 def _find_header(row, known):
     """Map column index -> known header for a candidate header row; None if it is not one."""
     positions = {}
-    for index, (value, _formula) in enumerate(row):
+    for index, (value, _formula, _month) in enumerate(row):
         name = known.get(normalise_header(value))
         if name is not None:
             if name in positions.values():
@@ -216,6 +240,7 @@ def _find_header(row, known):
 def _records(raw_rows, known, max_rows, multiline):
     """Find the header row, then collect the non-blank data rows keyed by header."""
     positions = None
+    source_headers = []
     rows = []
     seen_rows = 0
     non_blank_before_header = 0
@@ -224,22 +249,28 @@ def _records(raw_rows, known, max_rows, multiline):
         if number > max_rows + BLANK_ROW_ALLOWANCE:
             raise _file_error(f"表格行数超过上限 {max_rows} 行（空白行也计算在内），请删除多余的行或拆分后分批导入")
         if positions is None:
-            if not any(_clean(value) is not None for value, _f in raw):
+            if not any(_clean(value) is not None for value, _f, _m in raw):
                 continue
             positions = _find_header(raw, known)
+            source_headers = [value for value, _f, _m in raw]
             non_blank_before_header += 1
             if positions is None and non_blank_before_header >= HEADER_SEARCH_ROWS:
                 break
             continue
-        values, formulas = {}, set()
+        values, formulas, month_dates = {}, set(), set()
         for index, name in positions.items():
-            value, is_formula = raw[index] if index < len(raw) else (None, False)
+            value, is_formula, month_only = raw[index] if index < len(raw) else (None, False, False)
             values[name] = _clean(value, name in multiline)
             if is_formula:
                 formulas.add(name)
+            if month_only:
+                month_dates.add(name)
         if all(v is None for v in values.values()):
             continue
-        rows.append(Row(number=number, values=values, formulas=formulas))
+        cells = [value for value, _f, _m in raw]
+        while cells and cells[-1] is None:
+            cells.pop()
+        rows.append(Row(number=number, values=values, formulas=formulas, cells=cells, month_dates=month_dates))
         if len(rows) > max_rows:
             raise _file_error(f"数据超过上限 {max_rows} 行，请拆分后分批导入")
     if seen_rows == 0 or (positions is None and non_blank_before_header == 0):
@@ -250,7 +281,9 @@ def _records(raw_rows, known, max_rows, multiline):
     if not rows:
         raise _file_error("表头下没有数据行")
     headers = [positions[i] for i in sorted(positions)]
-    return Table(headers=headers, rows=rows)
+    while source_headers and _clean(source_headers[-1]) is None:
+        source_headers.pop()
+    return Table(headers=headers, rows=rows, source_headers=source_headers)
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -262,13 +295,15 @@ def guard_formula(value):
     return value
 
 
-def write_workbook(headers, rows, *, title="Sheet1", widths=None, text_columns=(), extra_sheets=()):
+def write_workbook(headers, rows, *, title="Sheet1", widths=None, text_columns=(), extra_sheets=(),
+                   marked_columns=()):
     """An .xlsx (BytesIO) of a header row and data rows, streamed in write-only mode.
 
     Strings are guarded against formula injection; dates get a date format; the header
     row is bold and frozen. `text_columns` (0-based) are formatted as text so Excel keeps
-    long digit strings (ID numbers) intact when people type into them. `extra_sheets` is
-    a list of (title, lines) written as one-column sheets (instructions).
+    long digit strings (ID numbers) intact when people type into them. `marked_columns`
+    (0-based) stand out in red (an error report's reasons). `extra_sheets` is a list of
+    (title, lines) written as one-column sheets (instructions).
     """
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
@@ -278,14 +313,17 @@ def write_workbook(headers, rows, *, title="Sheet1", widths=None, text_columns=(
     for index in text_columns:
         sheet.column_dimensions[get_column_letter(index + 1)].number_format = "@"
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="F2DCDB")
+    marked = set(marked_columns)
+    marked_font, marked_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="C00000")
     header_cells = []
-    for text in headers:
+    for index, text in enumerate(headers):
         cell = WriteOnlyCell(sheet, value=_output_cell(sheet, text))
-        cell.font, cell.fill = bold, fill
+        cell.font, cell.fill = (marked_font, marked_fill) if index in marked else (bold, fill)
         header_cells.append(cell)
     sheet.append(header_cells)
+    red = Font(color="C00000")
     for row in rows:
-        sheet.append([_output_cell(sheet, value) for value in row])
+        sheet.append([_output_cell(sheet, value, red if index in marked else None) for index, value in enumerate(row)])
     for sheet_title, lines in extra_sheets:
         extra = book.create_sheet(sheet_title)
         extra.column_dimensions["A"].width = 100
@@ -297,8 +335,8 @@ def write_workbook(headers, rows, *, title="Sheet1", widths=None, text_columns=(
     return stream
 
 
-def _output_cell(sheet, value):
-    """What goes into a cell: dates formatted, text guarded against formulas.
+def _output_cell(sheet, value, font=None):
+    """What goes into a cell: dates formatted, text guarded against formulas; `font` if given.
 
     Text passes through the text rule, so no stored value can hold a control character that
     openpyxl would refuse.
@@ -306,5 +344,11 @@ def _output_cell(sheet, value):
     if isinstance(value, datetime | date):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else "yyyy-mm-dd"
-        return cell
-    return guard_formula(text_rule.for_sheet(value))
+    else:
+        value = guard_formula(text_rule.for_sheet(value))
+        if font is None:
+            return value
+        cell = WriteOnlyCell(sheet, value=value)
+    if font is not None:
+        cell.font = font
+    return cell

@@ -7,6 +7,7 @@ from portal.core import audit, xlsx
 from portal.core.exceptions import PermissionDenied
 from portal.extensions import db
 from portal.roster import services
+from portal.roster.dates import sheet_value
 from portal.roster.models import Organisation, Person, Unit
 
 HEADERS = [
@@ -50,8 +51,8 @@ def _row(person, unit_name, branch_name, group_name):
     return [
         person.name, person.gender, person.birth_date, person.id_number_masked, person.phone_masked,
         person.employee_no or "", unit_name, person.job_type, person.skill_level,
-        person.political_status, person.joined_party_on, branch_name or "", group_name or "",
-        person.status,
+        person.political_status, sheet_value(person.joined_party_on, person.joined_party_precision),
+        branch_name or "", group_name or "", person.status,
     ]
 
 

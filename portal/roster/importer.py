@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import g, has_app_context
-from openpyxl.utils.datetime import from_excel
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -24,7 +23,7 @@ from portal.core.idcard import normalise_phone, parse_id_number
 from portal.core.imports import ImportReport, RowError
 from portal.core.text import clean_code, clean_filename
 from portal.extensions import db
-from portal.roster import services
+from portal.roster import dates, import_errors, services
 from portal.roster.models import ImportBatch, Organisation, OrgKind, Person, PoliticalStatus, Unit
 
 MAX_ROWS = 20_000
@@ -81,21 +80,19 @@ _POLITICAL_ALIASES = {
 }
 _TEXT_LIMITS = {"工号": 20, "工种": 40, "技能等级": 20}
 _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$")
-_DATE_SEPARATED = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
-)
-_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+JOINED_DATE_MESSAGE = "入党时间不是有效日期，应写成 2010-07-01 这样的日期，或只写年月，如 2010-07、2010年7月"
 FORMULA_MESSAGE = "单元格含公式，请粘贴为数值后再导入"
 NUMERIC_ID_MESSAGE = "身份证号被 Excel 当成了数字（科学计数法，后几位已丢失），请把该列设为“文本”格式后重新填写"
 
 
 @dataclass
 class Report(ImportReport):
-    """A roster file's report; `people` holds the valid rows' values."""
+    """A roster file's report; `people` holds the valid rows' values, `table` the file as read."""
 
     shown_limit = 500
 
     people: list = field(default_factory=list, repr=False)
+    table: xlsx.Table | None = field(default=None, repr=False)
 
 
 # --- public interface ---------------------------------------------------------------------------
@@ -164,6 +161,24 @@ def commit(actor, batch_id, only_valid=False):
     return batch
 
 
+def error_workbook(actor, batch_id):
+    """Every refused row of a checked file, in the user's own columns plus 错误原因 (BytesIO).
+
+    The file kept for the batch is checked again, so the sheet lists what is wrong now; the
+    user fixes the rows in Excel and uploads the sheet again (the added columns are ignored).
+    """
+    _require_import(actor)
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None or batch.user_id != actor.id:
+        raise NotFound("导入记录不存在，请重新上传")
+    if batch.status != "pending":
+        raise ConflictError("该文件已经处理过或已过期，请重新上传")
+    report = check_file(actor, batch.filename, uploads.load(UPLOAD_KIND, batch.stored_name))
+    spellings = {xlsx.normalise_header(spelling) for spelling, header in _KNOWN_HEADERS.items()
+                 if header in _KEY_COLUMNS}
+    return import_errors.workbook(report.table, report.errors, spellings), batch
+
+
 def template_xlsx():
     """An empty import sheet (BytesIO): the headers (required ones starred) and instructions."""
     headers = [c.header + ("*" if c.required else "") for c in COLUMNS]
@@ -190,7 +205,7 @@ def check_file(actor, filename, data):
     if missing:
         raise ValidationError(f"缺少必填列：{'、'.join(missing)}", field="file")
     checker = _RowChecker(actor, table.rows)
-    report = Report(filename=filename, total=len(table.rows))
+    report = Report(filename=filename, total=len(table.rows), table=table)
     checked = [(row, *checker.check(row)) for row in table.rows]
     for _row, _values, _keys, errors in checked:
         report.errors.extend(errors)
@@ -263,7 +278,7 @@ class _RowChecker:
             if column.required and values[column.header] is None and column.header not in row.formulas:
                 fail(column.header, f"{column.header}不能为空")
         self._check_identity(values, fields, keys, fail)
-        self._check_texts(values, fields, keys, fail)
+        self._check_texts(values, fields, keys, fail, row.month_dates)
         self._check_organisation(values, fields, fail)
         if errors:
             return None, keys, errors
@@ -304,7 +319,7 @@ class _RowChecker:
             else:
                 fail("性别", "性别应为“男”或“女”", values["性别"])
 
-    def _check_texts(self, values, fields, keys, fail):
+    def _check_texts(self, values, fields, keys, fail, row_month_dates=frozenset()):
         for header, limit in _TEXT_LIMITS.items():
             if len(_text(values[header])) > limit:
                 fail(header, f"{header}不能超过 {limit} 个字符", values[header])
@@ -318,9 +333,14 @@ class _RowChecker:
         fields["political_status"] = _POLITICAL_ALIASES.get(political, political)
         fields["status"] = _text(values["状态"]) or None
         try:
-            fields["joined_party_on"] = parse_date(values["入党时间"])
+            joined = dates.parse_date(values["入党时间"], allow_month=True)
+            if joined is not None and "入党时间" in row_month_dates:
+                joined = dates.month_only(joined.value)
         except ValueError:
-            fail("入党时间", "入党时间不是有效日期，应写成 2010-07-01 这样的日期", values["入党时间"])
+            fail("入党时间", JOINED_DATE_MESSAGE, values["入党时间"])
+        else:
+            if joined is not None:
+                fields["joined_party_on"], fields["joined_party_precision"] = joined
 
     def _check_organisation(self, values, fields, fail):
         unit_name = _text(values["单位"])
@@ -386,31 +406,6 @@ def _duplicates_in_roster(checked):
 
 
 # --- values -----------------------------------------------------------------------------------
-
-def parse_date(value):
-    """A date from an Excel date cell or text such as 2010-07-01, 2010/7/1, 2010年7月1日, 20100701."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, bool):
-        raise ValueError("not a date")
-    if isinstance(value, int | float):
-        if not float(value).is_integer():
-            raise ValueError("not a date")
-        number = int(value)
-        if 10000 <= number < 100000:  # an Excel serial day number in a cell formatted as General
-            return from_excel(number).date()
-        value = str(number)
-    text = str(value).strip()
-    match = _DATE_SEPARATED.match(text) or _DATE_COMPACT.match(text)
-    if not match:
-        raise ValueError("not a date")
-    year, month, day = (int(part) for part in match.groups())
-    return date(year, month, day)
-
 
 def _text(value):
     """A cell value as trimmed text ('' for empty); whole numbers lose their '.0'."""

@@ -10,6 +10,7 @@ from portal.core import cache, crypto
 from portal.core.idcard import mask_id_number, mask_phone
 from portal.core.models import TimestampMixin
 from portal.extensions import db
+from portal.roster.dates import DatePrecision, format_date
 
 
 class OrgKind(StrEnum):
@@ -128,6 +129,10 @@ class Person(TimestampMixin, db.Model):
     skill_level: Mapped[str] = mapped_column(String(20), nullable=False, default="")
     political_status: Mapped[str] = mapped_column(String(10), nullable=False, index=True)
     joined_party_on: Mapped[date | None] = mapped_column(Date)
+    # "month" when only the year and month of joining are known (joined_party_on is then the 1st).
+    joined_party_precision: Mapped[str] = mapped_column(
+        String(5), nullable=False, default=DatePrecision.DAY, server_default=DatePrecision.DAY.value
+    )
     status: Mapped[str] = mapped_column(String(10), nullable=False, default=PersonStatus.ON_POST)
 
     unit = relationship("Unit")
@@ -151,6 +156,11 @@ class Person(TimestampMixin, db.Model):
     def reveal_phone(self):
         """The full phone number; callers must hold roster.reveal and audit the view."""
         return crypto.decrypt(self.phone_cipher)
+
+    @property
+    def joined_party_text(self):
+        """The join date as it was given: 2009-02-15, or 2009年2月 when only the month is known."""
+        return format_date(self.joined_party_on, self.joined_party_precision)
 
     @property
     def is_party_member(self):

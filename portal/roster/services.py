@@ -12,6 +12,7 @@ from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, Va
 from portal.core.idcard import looks_like_phone, mask_phone, normalise_phone, parse_id_number
 from portal.core.pagination import paginate_rows
 from portal.extensions import db
+from portal.roster.dates import DatePrecision
 from portal.roster.models import (
     ORG_CHILD_KINDS,
     ORG_KIND_LABELS,
@@ -286,8 +287,11 @@ def build_person(**fields):
 
 def person_fields(*, name, gender, id_number, phone, unit, employee_no=None, job_type="",
                  skill_level="", political_status, joined_party_on=None,
-                 status=PersonStatus.ON_POST, branch=None, group=None):
-    """Validate one person's fields and return the column values (raises ValidationError)."""
+                 joined_party_precision=DatePrecision.DAY, status=PersonStatus.ON_POST, branch=None, group=None):
+    """Validate one person's fields and return the column values (raises ValidationError).
+
+    A join date known only to the month comes as its 1st with joined_party_precision "month".
+    """
     name = text.clean(name or "")
     if not name:
         raise ValidationError("姓名不能为空", field="name")
@@ -320,6 +324,9 @@ def person_fields(*, name, gender, id_number, phone, unit, employee_no=None, job
             raise ValidationError("入党时间不合理", field="joined_party_on")
     elif joined_party_on is not None:
         raise ValidationError("非党员不应填写入党时间", field="joined_party_on")
+    precision = DatePrecision(joined_party_precision or DatePrecision.DAY)
+    if joined_party_on is None or (precision == DatePrecision.MONTH and joined_party_on.day != 1):
+        precision = DatePrecision.DAY
     branch = branch or unit.branch
     if branch is None:
         raise ValidationError(f"单位“{unit.name}”尚未指定所属党支部", field="unit_id")
@@ -335,7 +342,8 @@ def person_fields(*, name, gender, id_number, phone, unit, employee_no=None, job
         phone_tail=phone[:3] + phone[-4:],
         employee_no=text.clean_code(employee_no or "") or None, unit=unit, branch=branch, group=group,
         job_type=text.clean(job_type or ""), skill_level=text.clean(skill_level or ""),
-        political_status=political_status, joined_party_on=joined_party_on, status=status,
+        political_status=political_status, joined_party_on=joined_party_on,
+        joined_party_precision=precision, status=status,
     )
 
 

@@ -8,6 +8,7 @@ from portal.core import cache
 from portal.core.forms import FAILED, run_service
 from portal.core.permissions import require
 from portal.roster import exporter, importer, services
+from portal.roster.dates import DatePrecision
 from portal.roster.forms import ImportForm, OrganisationForm, PersonForm, UnitForm
 from portal.roster.models import PersonStatus, PoliticalStatus
 
@@ -89,7 +90,8 @@ def person_edit(person_id):
         form.id_number.data = ""
         form.phone.data = ""
     if form.validate_on_submit():
-        saved = run_service(lambda: services.update_person(current_user, person, **_person_values(form)), form)
+        saved = run_service(lambda: services.update_person(current_user, person, **_person_values(form, person)),
+                            form)
         if saved is not FAILED:
             flash("已保存", "success")
             return redirect(url_for("roster.person_detail", person_id=person.id))
@@ -103,14 +105,22 @@ def _person_form(obj=None):
     return form
 
 
-def _person_values(form):
+def _person_values(form, person=None):
     return {
         "name": form.name.data, "gender": form.gender.data, "id_number": form.id_number.data,
         "phone": form.phone.data, "employee_no": form.employee_no.data,
         "unit": services.get_unit(form.unit_id.data), "job_type": form.job_type.data,
         "skill_level": form.skill_level.data, "political_status": form.political_status.data,
         "joined_party_on": form.joined_party_on.data, "status": form.status.data,
+        "joined_party_precision": _joined_precision(form.joined_party_on.data, person),
     }
+
+
+def _joined_precision(joined, person):
+    """A join date known only to the month stays so while the date field is left as it was."""
+    if person is not None and joined == person.joined_party_on:
+        return person.joined_party_precision
+    return DatePrecision.DAY
 
 
 @blueprint.route("/orgs", methods=["GET"])
@@ -192,6 +202,18 @@ def import_accept(batch_id):
         return redirect(url_for("roster.import_start"))
     flash(f"已导入有效行 {batch.imported_rows} 人，跳过错误行 {batch.error_rows} 行", "success")
     return redirect(url_for("roster.person_list"))
+
+
+@blueprint.route("/import/<int:batch_id>/errors.xlsx")
+@require("roster.import")
+def import_errors(batch_id):
+    """Every refused row of the user's checked file, in their own columns with the reasons."""
+    made = run_service(lambda: importer.error_workbook(current_user, batch_id))
+    if made is FAILED:
+        return redirect(url_for("roster.import_start"))
+    stream, batch = made
+    stem = batch.filename.rsplit(".", 1)[0]
+    return send_file(stream, as_attachment=True, download_name=f"{stem}-错误行.xlsx")
 
 
 @blueprint.route("/import/template")

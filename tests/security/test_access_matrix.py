@@ -48,6 +48,7 @@ EXPECTED = {
     "roster.import_start": ("GET", {"admin", "committee"}),
     "roster.import_accept": ("POST", {"admin", "committee"}),
     "roster.import_template": ("GET", {"admin", "committee"}),
+    "roster.import_errors": ("GET", {"admin", "committee"}),
     "roster.export": ("POST", {"admin", "committee", "secretary"}),
     # The admin account has no roster person: 我的积分 tells them so (200), it is not refused.
     "credits.mine": ("GET", EVERYONE),
@@ -213,6 +214,7 @@ ANSWERS = {
     "credits.reverse": "/credits/rankings",  # no reason given: told so, on the rankings
     "inbox.read_all": "/inbox/",
     "roster.import_accept": 404,  # batch 999999 does not exist
+    "roster.import_errors": 404,
     "roster.org_create": "/roster/orgs",
     "roster.unit_create": "/roster/orgs",
     "study.article_read": 400,  # no reading token: the article again, with why
