@@ -102,10 +102,11 @@ def register_cli(app):
 
 def register_jobs(app):
     """Collect each domain's scheduled jobs for the scheduler process."""
+    from portal.core.submit_keys import SCHEDULE as CORE_JOBS
     from portal.credits.jobs import SCHEDULE as CREDIT_JOBS
     from portal.study.jobs import SCHEDULE as STUDY_JOBS
 
-    app.extensions["portal_jobs"] = [*CREDIT_JOBS, *STUDY_JOBS]
+    app.extensions["portal_jobs"] = [*CORE_JOBS, *CREDIT_JOBS, *STUDY_JOBS]
 
 
 def _migrations_dir():

@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from portal import create_app
-from portal.core import clock
+from portal.core import clock, submit_keys
 from portal.core.permissions import Role
 from portal.extensions import db as _db
 from portal.roster.models import OrgKind, PoliticalStatus
@@ -146,6 +146,11 @@ def world(db):
         committee=committee, branch_a=branch_a, branch_b=branch_b, unit_a=unit_a, unit_b=unit_b,
         people=people, users=users,
     )
+
+
+def keyed(data=None, **fields):
+    """Form data as a creating form's page sends it: with a fresh one-time key (core.submit_keys)."""
+    return {**(data or {}), **fields, "submit_key": submit_keys.new_key()}
 
 
 def login(client, user, password=factories.PASSWORD):

@@ -4,7 +4,7 @@ from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.core.forms import CodeField, PortalForm
+from portal.core.forms import CodeField, CreatingForm, PortalForm
 from portal.core.permissions import ROLE_LABELS
 
 
@@ -23,7 +23,7 @@ class ChangePasswordForm(PortalForm):
     confirm_password = PasswordField("再次输入新密码", validators=[DataRequired("请再次输入新密码")])
 
 
-class CreateAccountForm(PortalForm):
+class CreateAccountForm(CreatingForm):
     """Open an account for a person on the roster (or a named service account)."""
 
     person_id = IntegerField("人员编号", validators=[Optional()])
@@ -31,7 +31,7 @@ class CreateAccountForm(PortalForm):
     display_name = StringField("显示名称", validators=[Optional(), Length(max=40)])
 
 
-class GrantRoleForm(PortalForm):
+class GrantRoleForm(CreatingForm):
     """Grant a role on an organisation."""
 
     role = SelectField("角色", choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.accounts import services
 from portal.accounts.forms import ChangePasswordForm, CreateAccountForm, GrantRoleForm, LoginForm
 from portal.accounts.sessions import end_session, refresh_session, start_session
-from portal.core import audit
+from portal.core import audit, submit_keys
 from portal.core.forms import FAILED, run_service
 from portal.core.permissions import login_required, public, require
 from portal.core.security import safe_next
@@ -80,6 +80,7 @@ def user_create():
         ), form)
         if created is not FAILED:
             user, initial = created
+            submit_keys.shows(url_for("accounts.user_detail", user_id=user.id))
             return render_template("accounts/password_issued.html", user=user, password=initial)
     return render_template("accounts/user_create.html", form=form)
 
@@ -113,7 +114,7 @@ def role_grant(user_id):
             lambda: services.grant_role(
                 current_user, user, form.role.data, roster.get_organisation(form.organisation_id.data)
             ),
-            "角色已授予", user,
+            "角色已授予", user, form,
         )
     flash("请选择有效的角色和组织", "danger")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
@@ -160,8 +161,8 @@ def user_reset_password(user_id):
     return render_template("accounts/password_issued.html", user=user, password=initial)
 
 
-def _commit_or_flash(action, message, user):
-    if run_service(action) is not FAILED:
+def _commit_or_flash(action, message, user, form=None):
+    if run_service(action, form) is not FAILED:
         flash(message, "success")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
 

@@ -1,12 +1,12 @@
 """The base form, the shared fields, and the helper that turns a service's refusal into what the user sees."""
 
-from flask import flash
+from flask import abort, flash, redirect
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectMultipleField, StringField, TextAreaField, ValidationError
+from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField, TextAreaField, ValidationError
 from wtforms.meta import DefaultMeta
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.core import text, transactions
+from portal.core import submit_keys, text, transactions
 from portal.core.exceptions import NotFound, PortalError
 
 # What run_service returns when the service refused: the view re-renders or redirects.
@@ -49,6 +49,17 @@ class PortalForm(FlaskForm):
         """FlaskForm's own Meta (CSRF) with the text rule."""
 
 
+class CreatingForm(PortalForm):
+    """A form that creates or books something: sent twice, it still does it once (core.submit_keys).
+
+    It carries a one-time key, issued with the page; `run_service(action, form)` spends it in
+    the request's transaction before the action runs. The form's own name (its class) labels
+    the spent key. Forms inside cached page parts cannot carry one (the part is shared).
+    """
+
+    submit_key = HiddenField(default=submit_keys.new_key)
+
+
 def show_error(error, form=None):
     """Attach a PortalError to its form field, or flash it when no field fits."""
     field = getattr(form, error.field, None) if form is not None and error.field else None
@@ -69,6 +80,8 @@ def run_service(action, form=None):
     commits once the view has answered. Returns the call's result, or FAILED.
     """
     try:
+        if isinstance(form, CreatingForm):
+            _spend_key(form)
         return action()
     except NotFound:
         raise
@@ -76,6 +89,18 @@ def run_service(action, form=None):
         transactions.fail()
         show_error(error, form)
         return FAILED
+
+
+def _spend_key(form):
+    """Spend the form's key, or send the user to what the earlier send of this form made."""
+    sent = form.submit_key.raw_data  # a form posted without its key is refused, not given a new one
+    try:
+        submit_keys.spend(sent[0] if sent else None, type(form).__name__)
+    except submit_keys.AlreadySubmitted as done:
+        flash("这份表单已经提交过，不会重复办理；以下是那次提交的结果", "info")
+        abort(redirect(done.result_url))
+    # Shown again (a form re-rendered after success), the form carries a key of its own.
+    form.submit_key.data = submit_keys.new_key()
 
 
 class CheckboxListField(SelectMultipleField):

@@ -13,6 +13,7 @@ once per unit of work (`<domain>/jobs`).
 
 from flask import g
 
+from portal.core import submit_keys
 from portal.extensions import db
 
 
@@ -35,5 +36,6 @@ def init_transactions(app):
         if failed():
             db.session.rollback()
         else:
+            submit_keys.note_result(response)
             db.session.commit()
         return response

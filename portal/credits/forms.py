@@ -4,14 +4,14 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.core.forms import CheckboxListField, PortalForm
+from portal.core.forms import CheckboxListField, CreatingForm, PortalForm
 from portal.credits.models import RuleMode
 from portal.roster.models import PoliticalStatus
 
 MODE_LABELS = {RuleMode.FIXED: "固定分值", RuleMode.SCORE: "按成绩折算"}
 
 
-class RuleForm(PortalForm):
+class RuleForm(CreatingForm):
     """New settings for a rule; saving makes a new version valid from today."""
 
     name = StringField("规则名称", validators=[DataRequired("请填写规则名称"),
@@ -27,7 +27,7 @@ class RuleForm(PortalForm):
                                  validate_choice=True)
 
 
-class AdjustForm(PortalForm):
+class AdjustForm(CreatingForm):
     """A manual bonus or penalty for one person."""
 
     person_id = IntegerField("人员编号", validators=[InputRequired("请填写人员编号")])

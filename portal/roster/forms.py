@@ -5,13 +5,13 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.core.forms import CodeField, PortalForm
+from portal.core.forms import CodeField, CreatingForm, PortalForm
 from portal.roster.models import ORG_KIND_LABELS, PersonStatus, PoliticalStatus
 
 GENDERS = [SelectChoice("男"), SelectChoice("女")]
 
 
-class PersonForm(PortalForm):
+class PersonForm(CreatingForm):
     """Add or edit one person."""
 
     name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=40)])
@@ -27,7 +27,7 @@ class PersonForm(PortalForm):
     status = SelectField("状态", choices=[SelectChoice(s.value) for s in PersonStatus])
 
 
-class OrganisationForm(PortalForm):
+class OrganisationForm(CreatingForm):
     """Add an organisation to the tree."""
 
     name = StringField("名称", validators=[DataRequired("请填写名称"), Length(max=80)])
@@ -36,7 +36,7 @@ class OrganisationForm(PortalForm):
     sort_order = IntegerField("排序", default=0, validators=[Optional()])
 
 
-class UnitForm(PortalForm):
+class UnitForm(CreatingForm):
     """Add an administrative unit (队组/科室)."""
 
     name = StringField("单位名称", validators=[DataRequired("请填写单位名称"), Length(max=80)])

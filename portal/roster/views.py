@@ -127,10 +127,14 @@ def _joined_precision(joined, person):
 @require("org.manage")
 def org_list():
     """The organisation tree and the units, with forms to add to them."""
+    return _org_page(_org_form(), _unit_form())
+
+
+def _org_page(org_form, unit_form, status=200):
     return render_template(
         "roster/org_list.html", orgs=services.organisation_tree(), units=services.units(),
-        org_form=_org_form(), unit_form=_unit_form(),
-    )
+        org_form=org_form, unit_form=unit_form,
+    ), status
 
 
 def _org_form():
@@ -151,30 +155,28 @@ def _unit_form():
 @blueprint.route("/orgs/new", methods=["POST"])
 @require("org.manage")
 def org_create():
-    """Add an organisation under one the user manages."""
+    """Add an organisation under one the user manages; a refusal shows the form again with why."""
     form = _org_form()
     if form.validate_on_submit():
         added = run_service(lambda: services.add_organisation(
-            current_user, form.name.data, form.kind.data, form.parent_id.data, form.sort_order.data or 0))
+            current_user, form.name.data, form.kind.data, form.parent_id.data, form.sort_order.data or 0), form)
         if added is not FAILED:
-            flash("组织已添加", "success")
-    else:
-        flash("请填写组织名称并选择上级组织", "danger")
-    return redirect(url_for("roster.org_list"))
+            flash(f"组织“{added.name}”已添加", "success")
+            return redirect(url_for("roster.org_list"))
+    return _org_page(form, _unit_form(), status=400)
 
 
 @blueprint.route("/units/new", methods=["POST"])
 @require("org.manage")
 def unit_create():
-    """Add an administrative unit looked after by a branch."""
+    """Add an administrative unit looked after by a branch; a refusal shows the form again with why."""
     form = _unit_form()
     if form.validate_on_submit():
-        added = run_service(lambda: services.add_unit(current_user, form.name.data, form.branch_id.data))
+        added = run_service(lambda: services.add_unit(current_user, form.name.data, form.branch_id.data), form)
         if added is not FAILED:
-            flash("单位已添加", "success")
-    else:
-        flash("请填写单位名称并选择所属党支部", "danger")
-    return redirect(url_for("roster.org_list"))
+            flash(f"单位“{added.name}”已添加", "success")
+            return redirect(url_for("roster.org_list"))
+    return _org_page(_org_form(), form, status=400)
 
 
 @blueprint.route("/import", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from portal.accounts.models import RoleGrant, User
 from portal.core.audit import AuditEntry
 from portal.core.clock import utcnow
 from portal.extensions import db
-from tests.conftest import login
+from tests.conftest import keyed, login
 from tests.factories import make_person, make_user
 
 
@@ -19,11 +19,11 @@ def test_admin_opens_an_account_with_a_one_time_password(app, client, world):
     person = make_person(world.unit_b, "周八")
     db.session.commit()
     login(client, world.users.admin)
-    page = client.post("/accounts/new", data={"person_id": person.id}).get_data(as_text=True)
+    page = client.post("/accounts/new", data=keyed({"person_id": person.id})).get_data(as_text=True)
     password = re.search(r'data-testid="temporary-password">([^<]+)<', page).group(1)
     user = db.session.scalar(select(User).where(User.person_id == person.id))
     assert user.must_change_password and "account_created" in _actions()
-    again = client.post("/accounts/new", data={"person_id": person.id}).get_data(as_text=True)
+    again = client.post("/accounts/new", data=keyed({"person_id": person.id})).get_data(as_text=True)
     assert "已有账号" in again
     newcomer = app.test_client()
     assert login(newcomer, user, password).status_code == 302
@@ -33,8 +33,8 @@ def test_admin_opens_an_account_with_a_one_time_password(app, client, world):
 def test_role_grant_is_audited_and_takes_effect(app, client, world):
     staff = world.users.staff
     login(client, world.users.admin)
-    response = client.post(f"/accounts/{staff.id}/roles", data={
-        "role": "secretary", "organisation_id": world.branch_a.id, "is_admin": "1"})
+    response = client.post(f"/accounts/{staff.id}/roles", data=keyed({
+        "role": "secretary", "organisation_id": world.branch_a.id, "is_admin": "1"}))
     assert response.status_code == 302
     grants = db.session.scalars(select(RoleGrant).where(RoleGrant.user_id == staff.id)).all()
     assert sorted(g.role for g in grants) == ["secretary", "staff"]

@@ -14,6 +14,7 @@ from portal.core.idcard import mask_identifier, normalise_phone, parse_id_number
 from portal.credits.models import CreditAdjustment
 from portal.extensions import db
 from portal.roster.models import Person
+from tests.conftest import keyed
 from tests.factories import make_id_number
 from tests.roster.test_people import _person_form
 
@@ -75,7 +76,7 @@ def test_every_kind_of_form_field_applies_the_rule(app):
 
 def test_a_required_field_holding_only_invisible_text_is_missing(world, login_as):
     client = login_as(world.users.secretary)
-    page = client.post("/roster/new", data=_person_form(world, name=ZWSP + RLO)).get_data(as_text=True)
+    page = client.post("/roster/new", data=keyed(_person_form(world, name=ZWSP + RLO))).get_data(as_text=True)
     assert "请填写姓名" in page
     assert db.session.scalar(select(Person).where(Person.id_hash.is_not(None), Person.name == "")) is None
 
@@ -84,7 +85,7 @@ def test_a_control_character_in_a_name_never_reaches_the_roster_or_its_export(wo
     client = login_as(world.users.secretary)
     data = _person_form(world, name="孙\x07七\x00", phone="＋８６ １３９ １２３４ ５６７８",
                         id_number=make_id_number(serial=322).replace("1", "１"), employee_no="Ｚ１００２")
-    assert client.post("/roster/new", data=data).status_code == 302
+    assert client.post("/roster/new", data=keyed(data)).status_code == 302
     person = db.session.scalar(select(Person).where(Person.name == "孙七"))
     assert person is not None and person.reveal_phone() == "13912345678" and person.employee_no == "Z1002"
     assert person.reveal_id_number() == make_id_number(serial=322)
@@ -96,8 +97,8 @@ def test_a_control_character_in_a_name_never_reaches_the_roster_or_its_export(wo
 
 def test_an_adjustment_reason_of_invisible_text_is_refused(world, login_as):
     client = login_as(world.users.committee)
-    response = client.post("/credits/adjust", data={"person_id": world.people.member.id, "points": 3,
-                                                   "reason": f"{ZWSP}\u200c"})
+    response = client.post("/credits/adjust", data=keyed({"person_id": world.people.member.id, "points": 3,
+                                                   "reason": f"{ZWSP}\u200c"}))
     assert "请写明调整原因" in response.get_data(as_text=True)
     assert db.session.scalar(select(CreditAdjustment)) is None
 
@@ -131,3 +132,9 @@ def test_id_like_identifiers_are_masked_and_full_width_ids_are_read():
     full_width = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in number)
     assert parse_id_number(full_width).number == number
     assert mask_identifier("zhangsan") == "zh******"
+
+
+def test_noncharacters_are_removed_so_an_export_still_opens():
+    assert text.clean("党\ufffe建\uffff\ufdd0学习\U0001fffe\U0010ffff") == "党建学习"
+    stream = xlsx.write_workbook(["备注"], [["党\ufffe建\uffff"]])
+    assert list(load_workbook(stream).worksheets[0].iter_rows(values_only=True)) == [("备注",), ("党建",)]

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from portal.core.audit import AuditEntry
 from portal.credits.models import CreditAdjustment, CreditRule, LedgerEntry
 from portal.extensions import db
+from tests.conftest import keyed
 from tests.credits.helpers import at, commit, csrf_token, give
 from tests.factories import PASSWORD
 
@@ -45,7 +46,7 @@ def test_rule_list_shows_defaults_without_writing_and_manual_is_not_editable(cli
 def test_editing_a_rule_makes_a_new_version(client, login_as, world, now):
     now.set(NOW)
     login_as(world.users.committee)
-    response = client.post("/credits/rules/study_read/edit", data=RULE_FORM)
+    response = client.post("/credits/rules/study_read/edit", data=keyed(RULE_FORM))
     assert response.status_code == 302 and response.location.endswith("/credits/rules/study_read")
     versions = db.session.scalars(
         select(CreditRule).where(CreditRule.code == "study_read").order_by(CreditRule.version)).all()
@@ -72,7 +73,7 @@ def test_rule_edit_errors_keep_what_was_typed_and_write_nothing(client, login_as
     now.set(NOW)
     login_as(world.users.committee)
     data = {**RULE_FORM, "description": "我刚才写的说明", **change}
-    response = client.post("/credits/rules/study_read/edit", data=data)
+    response = client.post("/credits/rules/study_read/edit", data=keyed(data))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert field_error in page and "invalid-feedback" in page
@@ -87,7 +88,7 @@ def test_manual_rule_and_unknown_rules_cannot_be_edited(client, login_as, world)
     login_as(world.users.committee)
     refused = client.get("/credits/rules/manual/edit", follow_redirects=True)
     assert "手动加减分规则的分值由每次调整决定，不能修改" in refused.get_data(as_text=True)
-    posted = client.post("/credits/rules/manual/edit", data={**RULE_FORM})
+    posted = client.post("/credits/rules/manual/edit", data=keyed({**RULE_FORM}))
     assert posted.status_code == 302 and count(CreditRule, CreditRule.code == "manual") == 0
     assert client.get("/credits/rules/no_such_rule/edit").status_code == 404
     assert client.get("/credits/rules/no_such_rule").status_code == 404
@@ -95,7 +96,7 @@ def test_manual_rule_and_unknown_rules_cannot_be_edited(client, login_as, world)
 
 def test_only_the_committee_edits_rules(client, login_as, world):
     login_as(world.users.secretary)
-    assert client.post("/credits/rules/study_read/edit", data=RULE_FORM).status_code == 403
+    assert client.post("/credits/rules/study_read/edit", data=keyed(RULE_FORM)).status_code == 403
     assert client.get("/credits/rules").status_code == 403
     assert count(CreditRule) == 0
 
@@ -112,9 +113,9 @@ def test_adjustment_through_the_page_with_csrf_on(csrf_client, world, now):
     form = csrf_client.get(f"/credits/adjust?person_id={member.id}").get_data(as_text=True)
     assert "调整对象：" in form and "张三" in form and f'value="{member.id}"' in form
     data = {"person_id": member.id, "points": "5", "reason": "抢险救灾表现突出"}
-    refused = csrf_client.post("/credits/adjust", data=data)
+    refused = csrf_client.post("/credits/adjust", data=keyed(data))
     assert refused.status_code == 400 and count(LedgerEntry) == 0
-    done = csrf_client.post("/credits/adjust", data={**data, "csrf_token": csrf_token(form)})
+    done = csrf_client.post("/credits/adjust", data=keyed({**data, "csrf_token": csrf_token(form)}))
     assert done.status_code == 302 and done.location.endswith(f"/credits/people/{member.id}")
     entry = db.session.scalar(select(LedgerEntry))
     assert (entry.person_id, entry.points, entry.rule_code) == (member.id, 5, "manual")
@@ -135,7 +136,7 @@ def test_adjustment_through_the_page_with_csrf_on(csrf_client, world, now):
 def test_adjustment_errors_are_shown_on_the_form_and_write_nothing(client, login_as, world, change, field_error):
     login_as(world.users.committee)
     data = {"person_id": str(world.people.member.id), "points": "-3", "reason": "迟到早退", **change}
-    response = client.post("/credits/adjust", data=data)
+    response = client.post("/credits/adjust", data=keyed(data))
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and field_error in page
     if change.get("reason") is None:
@@ -147,7 +148,7 @@ def test_secretary_cannot_adjust_or_reverse(client, login_as, world, now):
     entry = give(now, world.users.committee, world.people.member, 5, NOW)
     commit()
     login_as(world.users.secretary)
-    adjust = client.post("/credits/adjust", data={"person_id": world.people.member.id, "points": 5, "reason": "x"})
+    adjust = client.post("/credits/adjust", data=keyed(person_id=world.people.member.id, points=5, reason="x"))
     assert adjust.status_code == 403
     assert client.post(f"/credits/entries/{entry.id}/reverse", data={"reason": "x"}).status_code == 403
     assert count(LedgerEntry) == 1

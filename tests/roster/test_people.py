@@ -6,7 +6,7 @@ from portal.core import crypto
 from portal.core.audit import AuditEntry
 from portal.extensions import db
 from portal.roster.models import Person
-from tests.conftest import login
+from tests.conftest import keyed, login
 from tests.factories import make_id_number, make_person
 
 
@@ -79,20 +79,20 @@ def test_create_person_with_bad_input_keeps_what_was_typed(client, world):
     login(client, world.users.secretary)
     before = db.session.scalar(select(func.count(Person.id)))
     bad = _person_form(world, id_number="140402198506150012")  # wrong check digit
-    page = client.post("/roster/new", data=bad).get_data(as_text=True)
+    page = client.post("/roster/new", data=keyed(bad)).get_data(as_text=True)
     assert "身份证号校验位错误" in page and 'value="孙七"' in page
     assert re.search(r'<input class="form-control is-invalid" id="id_number"', page)  # under its field
-    wrong_gender = client.post("/roster/new", data=_person_form(world, gender="女")).get_data(as_text=True)
+    wrong_gender = client.post("/roster/new", data=keyed(_person_form(world, gender="女"))).get_data(as_text=True)
     assert "性别与身份证号不符" in wrong_gender
     duplicate = _person_form(world, id_number=world.people.other.reveal_id_number())
-    assert "已有相同身份证号" in client.post("/roster/new", data=duplicate).get_data(as_text=True)
+    assert "已有相同身份证号" in client.post("/roster/new", data=keyed(duplicate)).get_data(as_text=True)
     assert db.session.scalar(select(func.count(Person.id))) == before
 
 
 def test_create_person_ignores_fields_the_form_does_not_offer(client, world):
     login(client, world.users.secretary)
     data = _person_form(world, branch_id=world.branch_b.id, id_hash="forged", name_initials="xx")
-    response = client.post("/roster/new", data=data)
+    response = client.post("/roster/new", data=keyed(data))
     assert response.status_code == 302
     person = db.session.scalar(select(Person).where(Person.name == "孙七"))
     assert person.branch_id == world.branch_a.id  # from the unit, not the request
@@ -101,7 +101,7 @@ def test_create_person_ignores_fields_the_form_does_not_offer(client, world):
 
 def test_secretary_cannot_add_people_to_another_branchs_unit(client, world):
     login(client, world.users.secretary)
-    page = client.post("/roster/new", data=_person_form(world, unit_id=world.unit_b.id)).get_data(as_text=True)
+    page = client.post("/roster/new", data=keyed(_person_form(world, unit_id=world.unit_b.id))).get_data(as_text=True)
     assert "不是有效的选择" in page
     assert db.session.scalar(select(Person).where(Person.name == "孙七")) is None
 
@@ -112,18 +112,18 @@ def test_edit_person(client, world):
     data = _person_form(world, name="张三", id_number=member.reveal_id_number(),
                         phone=member.reveal_phone(), employee_no=member.employee_no,
                         gender=member.gender, job_type="支架工", joined_party_on="2010-07-01")
-    assert client.post(f"/roster/{member.id}/edit", data=data).status_code == 302
+    assert client.post(f"/roster/{member.id}/edit", data=keyed(data)).status_code == 302
     db.session.expire_all()
     assert db.session.get(Person, member.id).job_type == "支架工"
 
 
 def test_org_tree_and_units(client, world):
     login(client, world.users.committee)
-    response = client.post("/roster/orgs/new", data={
-        "name": "机电科党支部", "kind": "branch", "parent_id": world.committee.id, "sort_order": 3})
+    response = client.post("/roster/orgs/new", data=keyed({
+        "name": "机电科党支部", "kind": "branch", "parent_id": world.committee.id, "sort_order": 3}))
     assert response.status_code == 302
-    bad = client.post("/roster/orgs/new", data={
-        "name": "第一党小组", "kind": "group", "parent_id": world.committee.id}, follow_redirects=True)
+    bad = client.post("/roster/orgs/new", data=keyed({
+        "name": "第一党小组", "kind": "group", "parent_id": world.committee.id}), follow_redirects=True)
     assert "党委下不能设立党小组" in bad.get_data(as_text=True)
     page = client.get("/roster/orgs").get_data(as_text=True)
     assert "机电科党支部" in page and "第一党小组" not in page

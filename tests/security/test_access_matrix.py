@@ -215,8 +215,8 @@ ANSWERS = {
     "inbox.read_all": "/inbox/",
     "roster.import_accept": 404,  # batch 999999 does not exist
     "roster.import_errors": 404,
-    "roster.org_create": "/roster/orgs",
-    "roster.unit_create": "/roster/orgs",
+    "roster.org_create": 400,  # the empty form: the organisation page again, with why
+    "roster.unit_create": 400,
     "study.article_read": 400,  # no reading token: the article again, with why
     "study.article_plan_delete": "/study/articles/plan",
     "study.article_restore": "/study/articles/",

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.study.models.articles import Article, ArticleTag
+from tests.conftest import keyed
 from tests.study.article_factories import NOW, TODAY, make_article, plan
 
 XSS = """## 标题
@@ -43,7 +44,7 @@ def test_a_secretary_writes_an_article_for_their_branch(client, login_as, world)
     login_as(world.users.secretary)
     page = client.get("/study/articles/new").get_data(as_text=True)
     assert "2026-11-23" in page and "综采一队党支部" in page
-    response = client.post("/study/articles/new", data=form(organisation_id=world.branch_a.id))
+    response = client.post("/study/articles/new", data=keyed(form(organisation_id=world.branch_a.id)))
     assert response.status_code == 302
     article = db.session.scalar(select(Article))
     assert (article.title, article.organisation_id, article.reading_seconds, article.created_by_id) == (
@@ -55,7 +56,7 @@ def test_a_secretary_writes_an_article_for_their_branch(client, login_as, world)
 
 def test_a_secretary_cannot_publish_for_another_organisation(client, login_as, world):
     login_as(world.users.secretary)
-    response = client.post("/study/articles/new", data=form(organisation_id=world.committee.id))
+    response = client.post("/study/articles/new", data=keyed(form(organisation_id=world.committee.id)))
     assert response.status_code == 200 and db.session.scalar(select(Article)) is None
 
 
@@ -67,15 +68,15 @@ def test_a_secretary_cannot_publish_for_another_organisation(client, login_as, w
 ])
 def test_bad_input_is_explained_and_nothing_saved(client, login_as, world, field, value, message):
     login_as(world.users.secretary)
-    response = client.post("/study/articles/new", data=form(organisation_id=world.branch_a.id, **{field: value}))
+    response = client.post("/study/articles/new", data=keyed(form(organisation_id=world.branch_a.id, **{field: value})))
     assert response.status_code == 200 and message in response.get_data(as_text=True)
     assert db.session.scalar(select(Article)) is None
 
 
 def test_preview_renders_sanitised_markdown_and_saves_nothing(client, login_as, world):
     login_as(world.users.secretary)
-    response = client.post("/study/articles/new", data=form(
-        organisation_id=world.branch_a.id, body=XSS, preview="预览", save=""))
+    response = client.post("/study/articles/new", data=keyed(form(
+        organisation_id=world.branch_a.id, body=XSS, preview="预览", save="")))
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and 'data-testid="preview"' in html
     assert "<h2>标题</h2>" in html and "正文" in html
@@ -107,7 +108,7 @@ def test_editing_keeps_the_owner_and_updates_the_text(client, login_as, world):
     page = client.get(f"/study/articles/{article.id}/edit").get_data(as_text=True)
     assert "旧标题" in page
     response = client.post(f"/study/articles/{article.id}/edit",
-                           data=form(title="新标题", organisation_id=world.branch_a.id, tags="党章"))
+                           data=keyed(form(title="新标题", organisation_id=world.branch_a.id, tags="党章")))
     assert response.status_code == 302
     db.session.expire_all()
     article = db.session.get(Article, article.id)

@@ -9,6 +9,7 @@ from portal.core.exceptions import ConflictError, PermissionDenied, ValidationEr
 from portal.extensions import db
 from portal.study.models.articles import StudyAssignment
 from portal.study.services import articles as services
+from tests.conftest import keyed
 from tests.study.article_factories import NOW, TODAY, make_article, plan
 
 
@@ -27,8 +28,8 @@ def assignments():
 
 
 def post_plan(client, article, day, *org_ids):
-    return client.post("/study/articles/plan/new", data={
-        "article_id": article.id, "day": day.isoformat(), "organisation_ids": [str(i) for i in org_ids]})
+    return client.post("/study/articles/plan/new", data=keyed({
+        "article_id": article.id, "day": day.isoformat(), "organisation_ids": [str(i) for i in org_ids]}))
 
 
 def test_a_secretary_assigns_to_their_own_branch(client, login_as, world, article):

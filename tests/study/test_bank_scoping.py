@@ -9,7 +9,7 @@ from portal.core.exceptions import PermissionDenied
 from portal.extensions import db
 from portal.study.models.questions import Question
 from portal.study.services import bank
-from tests.conftest import login
+from tests.conftest import keyed, login
 
 _seq = itertools.count(1)
 
@@ -65,9 +65,9 @@ def test_idor_another_branchs_question_is_404_for_every_page(client, world, ques
     assert client.get(f"/study/bank/{qid}/edit").status_code == 404
     assert client.post(f"/study/bank/{qid}/retire").status_code == 404
     assert client.get(f"/study/daily/pick/{qid}").status_code == 404
-    response = client.post(f"/study/bank/{qid}/edit", data={
+    response = client.post(f"/study/bank/{qid}/edit", data=keyed({
         "organisation_id": world.branch_a.id, "kind": "single", "stem": "改掉", "option_a": "1",
-        "option_b": "2", "choice_answer": ["A"], "difficulty": 3})
+        "option_b": "2", "choice_answer": ["A"], "difficulty": 3}))
     assert response.status_code == 404
     db.session.expire_all()
     assert db.session.get(Question, qid).stem.startswith("二队题")
@@ -95,12 +95,12 @@ def test_members_cannot_open_the_bank(client, world, questions):
 
 def test_create_a_question_in_own_branch(client, world):
     login(client, world.users.secretary)
-    response = client.post("/study/bank/new", data={
+    response = client.post("/study/bank/new", data=keyed({
         "organisation_id": world.branch_a.id, "kind": "multiple", "stem": "三会一课包括哪些？",
         "option_a": "支部党员大会", "option_b": "支委会", "option_c": "党小组会", "option_d": "职工大会",
         "choice_answer": ["A", "B", "C"], "explanation": "三会一课：支部党员大会、支委会、党小组会和党课。",
         "difficulty": 2, "tags": "三会一课、党章党规",
-    })
+    }))
     assert response.status_code == 302
     question = db.session.scalar(select(Question))
     assert question.organisation_id == world.branch_a.id
@@ -111,30 +111,30 @@ def test_create_a_question_in_own_branch(client, world):
 def test_create_refuses_another_branch_and_bad_answers(client, world):
     login(client, world.users.secretary)
     base = {"kind": "single", "stem": "题干", "option_a": "甲", "option_b": "乙", "difficulty": 3}
-    page = client.post("/study/bank/new", data={**base, "organisation_id": world.branch_b.id,
-                                                "choice_answer": ["A"]}).get_data(as_text=True)
+    page = client.post("/study/bank/new", data=keyed({**base, "organisation_id": world.branch_b.id,
+                                                "choice_answer": ["A"]})).get_data(as_text=True)
     assert "不是有效的选择" in page  # branch B is not among the form's choices
     with pytest.raises(PermissionDenied, match="您不能管理该组织的题库"):
         bank.create_question(world.users.secretary, world.branch_b.id, kind="single", stem="x",
                              options=["1", "2"], answer="A")
-    page = client.post("/study/bank/new", data={**base, "organisation_id": world.branch_a.id,
-                                                "choice_answer": ["A", "B"]}).get_data(as_text=True)
+    page = client.post("/study/bank/new", data=keyed({**base, "organisation_id": world.branch_a.id,
+                                                "choice_answer": ["A", "B"]})).get_data(as_text=True)
     assert "单选题只能有一个答案" in page
-    page = client.post("/study/bank/new", data={**base, "organisation_id": world.branch_a.id,
-                                                "choice_answer": ["D"]}).get_data(as_text=True)
+    page = client.post("/study/bank/new", data=keyed({**base, "organisation_id": world.branch_a.id,
+                                                "choice_answer": ["D"]})).get_data(as_text=True)
     assert "选项 D 不在本题的选项中" in page
-    page = client.post("/study/bank/new", data={**base, "option_b": "", "organisation_id": world.branch_a.id,
-                                                "choice_answer": ["A"]}).get_data(as_text=True)
+    page = client.post("/study/bank/new", data=keyed({**base, "option_b": "", "organisation_id": world.branch_a.id,
+                                                "choice_answer": ["A"]})).get_data(as_text=True)
     assert "单选题至少需要 2 个选项" in page
     assert _count() == 0
 
 
 def test_duplicate_of_a_committee_question_is_refused(client, world, questions):
     login(client, world.users.secretary)
-    page = client.post("/study/bank/new", data={
+    page = client.post("/study/bank/new", data=keyed({
         "organisation_id": world.branch_a.id, "kind": "single", "stem": " 党委题：党的最高领导机关是？ ",
         "option_a": "甲", "option_b": "乙", "option_c": "丙", "option_d": "丁", "choice_answer": ["B"],
-        "difficulty": 3}).get_data(as_text=True)
+        "difficulty": 3})).get_data(as_text=True)
     assert f"题库中已有相同的题目：第 {questions['committee'].id} 号题" in page
     assert _count() == 3
 
@@ -145,9 +145,9 @@ def test_edit_changes_answer_and_tags(client, world, questions):
     form = client.get(f"/study/bank/{qid}/edit")
     assert form.status_code == 200
     assert "一队题：综采工作面支架初撑力的要求？</textarea>" in form.get_data(as_text=True)
-    response = client.post(f"/study/bank/{qid}/edit", data={
+    response = client.post(f"/study/bank/{qid}/edit", data=keyed({
         "organisation_id": world.branch_a.id, "kind": "true_false", "stem": "支架初撑力不得低于规定值。",
-        "true_false_answer": "T", "difficulty": 4, "tags": "安全生产；煤矿安全规程"})
+        "true_false_answer": "T", "difficulty": 4, "tags": "安全生产；煤矿安全规程"}))
     assert response.status_code == 302
     db.session.expire_all()
     question = db.session.get(Question, qid)

@@ -12,6 +12,7 @@ from portal.inbox.models import Message
 from portal.study.models.meetings import Meeting, MeetingAttachment, MeetingAttendee
 from portal.study.services import meetings
 from tests import factories
+from tests.conftest import keyed
 from tests.study.meeting_helpers import JPG, PDF, PNG, local, make_meeting
 
 NOW = local(2026, 5, 18, 9, 0)
@@ -37,7 +38,7 @@ def _count(model):
 def test_secretary_schedules_a_session_stored_in_utc_and_attendees_notified(client, world, login_as, now):
     now.set(NOW)
     login_as(world.users.secretary)
-    response = client.post("/study/meetings/new", data=_form(world))
+    response = client.post("/study/meetings/new", data=keyed(_form(world)))
     assert response.status_code == 302
     meeting = db.session.scalar(select(Meeting))
     assert meeting.starts_at == datetime(2026, 5, 20, 6, 30, tzinfo=UTC)  # 14:30 in Beijing
@@ -65,7 +66,7 @@ def test_the_form_offers_the_default_list_members_and_activists_not_masses(clien
 
 def test_end_before_start_is_refused_and_nothing_written(client, world, login_as):
     login_as(world.users.secretary)
-    response = client.post("/study/meetings/new", data=_form(world, ends_local="2026-05-20T13:00"))
+    response = client.post("/study/meetings/new", data=keyed(_form(world, ends_local="2026-05-20T13:00")))
     assert response.status_code == 200
     assert "结束时间必须晚于开始时间" in response.get_data(as_text=True)
     assert _count(Meeting) == 0 and _count(Message) == 0
@@ -73,16 +74,16 @@ def test_end_before_start_is_refused_and_nothing_written(client, world, login_as
 
 def test_missing_place_and_room_is_refused(client, world, login_as):
     login_as(world.users.secretary)
-    response = client.post("/study/meetings/new", data=_form(world, place="", online_url=""))
+    response = client.post("/study/meetings/new", data=keyed(_form(world, place="", online_url="")))
     assert "请填写会议地点或线上会议室链接（至少一项）" in response.get_data(as_text=True)
     assert _count(Meeting) == 0
 
 
 def test_online_room_alone_is_enough_but_must_be_a_web_link(client, world, login_as):
     login_as(world.users.secretary)
-    bad = client.post("/study/meetings/new", data=_form(world, place="", online_url="javascript:alert(1)"))
+    bad = client.post("/study/meetings/new", data=keyed(_form(world, place="", online_url="javascript:alert(1)")))
     assert "线上会议室链接应以 http:// 或 https:// 开头" in bad.get_data(as_text=True)
-    good = client.post("/study/meetings/new", data=_form(world, place="", online_url="https://meet.example.cn/r/123"))
+    good = client.post("/study/meetings/new", data=keyed(_form(world, place="", online_url="https://meet.example.cn/r/123")))
     assert good.status_code == 302
     assert db.session.scalar(select(Meeting.online_url)) == "https://meet.example.cn/r/123"
 
@@ -90,7 +91,7 @@ def test_online_room_alone_is_enough_but_must_be_a_web_link(client, world, login
 def test_bad_attachment_type_is_refused(client, world, login_as):
     login_as(world.users.secretary)
     data = _form(world, attachments=[(BytesIO(b"MZ\x90\x00"), "setup.exe")])
-    response = client.post("/study/meetings/new", data=data, content_type="multipart/form-data")
+    response = client.post("/study/meetings/new", data=keyed(data), content_type="multipart/form-data")
     assert "“setup.exe”的类型不允许" in response.get_data(as_text=True)
     assert _count(Meeting) == 0 and _count(MeetingAttachment) == 0
 
@@ -98,7 +99,7 @@ def test_bad_attachment_type_is_refused(client, world, login_as):
 def test_attachment_whose_content_does_not_match_is_refused(client, world, login_as):
     login_as(world.users.secretary)
     data = _form(world, attachments=[(BytesIO(b"<html><script>alert(1)</script>"), "提纲.pdf")])
-    response = client.post("/study/meetings/new", data=data, content_type="multipart/form-data")
+    response = client.post("/study/meetings/new", data=keyed(data), content_type="multipart/form-data")
     assert "内容与扩展名不符" in response.get_data(as_text=True)
     assert _count(Meeting) == 0
 
@@ -107,7 +108,7 @@ def test_oversized_attachment_is_refused(client, world, login_as):
     login_as(world.users.secretary)
     big = PNG + b"\x00" * (meetings.MAX_ATTACHMENT_BYTES)
     data = _form(world, attachments=[(BytesIO(big), "照片.png")])
-    response = client.post("/study/meetings/new", data=data, content_type="multipart/form-data")
+    response = client.post("/study/meetings/new", data=keyed(data), content_type="multipart/form-data")
     assert "超过 5 MB" in response.get_data(as_text=True)
     assert _count(Meeting) == 0
 
@@ -115,7 +116,7 @@ def test_oversized_attachment_is_refused(client, world, login_as):
 def test_attachments_are_stored_and_downloaded_by_attendees_only(client, world, login_as):
     login_as(world.users.secretary)
     data = _form(world, attachments=[(BytesIO(PDF), "学习提纲.pdf"), (BytesIO(JPG), "合影.jpeg")])
-    assert client.post("/study/meetings/new", data=data, content_type="multipart/form-data").status_code == 302
+    assert client.post("/study/meetings/new", data=keyed(data), content_type="multipart/form-data").status_code == 302
     meeting = db.session.scalar(select(Meeting))
     files = {a.filename: a for a in meeting.attachments}
     assert set(files) == {"学习提纲.pdf", "合影.jpeg"} and files["合影.jpeg"].extension == "jpg"
@@ -132,14 +133,14 @@ def test_attachments_are_stored_and_downloaded_by_attendees_only(client, world, 
 def test_speaker_from_another_branch_is_refused(client, world, login_as):
     login_as(world.users.secretary)
     data = _form(world, **{"speakers-1-person_id": str(world.people.other.id)})
-    response = client.post("/study/meetings/new", data=data)
+    response = client.post("/study/meetings/new", data=keyed(data))
     assert "主讲人只能从本支部人员中选择" in response.get_data(as_text=True)
     assert _count(Meeting) == 0
 
 
 def test_attendee_from_another_branch_is_refused(client, world, login_as):
     login_as(world.users.secretary)
-    response = client.post("/study/meetings/new", data=_form(world, attendee_ids=[str(world.people.other.id)]))
+    response = client.post("/study/meetings/new", data=keyed(_form(world, attendee_ids=[str(world.people.other.id)])))
     assert "不是有效的选择" in response.get_data(as_text=True)
     assert _count(Meeting) == 0
 
@@ -152,7 +153,7 @@ def test_edit_moves_the_session_and_tells_everyone(client, world, login_as, now)
     page = client.get(f"/study/meetings/{meeting.id}/edit").get_data(as_text=True)
     assert 'value="2026-05-20T14:30"' in page
     data = _form(world, starts_local="2026-05-21T09:00", ends_local="2026-05-21T11:00")
-    assert client.post(f"/study/meetings/{meeting.id}/edit", data=data).status_code == 302
+    assert client.post(f"/study/meetings/{meeting.id}/edit", data=keyed(data)).status_code == 302
     db.session.expire_all()
     assert db.session.get(Meeting, meeting.id).starts_at == datetime(2026, 5, 21, 1, 0, tzinfo=UTC)
     moved = db.session.scalars(select(Message.person_id).where(Message.key == f"meeting-changed:{meeting.id}:2")).all()
@@ -167,7 +168,7 @@ def test_someone_who_asked_for_leave_cannot_be_removed_from_the_list(client, wor
     db.session.commit()
     login_as(world.users.secretary)
     data = _form(world, attendee_ids=[str(world.people.secretary.id)])
-    response = client.post(f"/study/meetings/{meeting.id}/edit", data=data)
+    response = client.post(f"/study/meetings/{meeting.id}/edit", data=keyed(data))
     assert "不能移出名单：张三" in response.get_data(as_text=True)
     assert meetings.attendee_row(meeting.id, world.people.activist.id) is not None
 

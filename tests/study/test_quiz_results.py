@@ -18,7 +18,7 @@ from portal.study.models.quizzes import AttemptStatus, QuizAttempt
 from portal.study.services import attempts, quiz_results
 from portal.study.services.quizzes import RuleSpec
 from tests import factories
-from tests.conftest import run_concurrently
+from tests.conftest import keyed, run_concurrently
 from tests.study.quiz_factories import actor_of, make_bank, make_question, make_quiz
 
 
@@ -217,13 +217,13 @@ def test_secretary_writes_a_test_and_is_told_the_bank_is_short(world, login_as):
     client = login_as(world.users.secretary)
     form = client.get("/study/quizzes/new").get_data(as_text=True)
     assert "本周一" in form or "默认本周一" in form
-    response = client.post("/study/quizzes/new", data={
+    response = client.post("/study/quizzes/new", data=keyed({
         "title": "十一月第三周测试", "organisation_id": world.branch_a.id, "partial_policy": "half",
         "time_limit": 20, "attempts_allowed": 1, "pass_mark": 60, "opens_at": "2026-11-16T00:00",
         "closes_at": "2099-11-22T23:59", "branch_ids": [world.branch_a.id],
         "rules-0-kind": "single", "rules-0-count": 10, "rules-0-tag": "安全生产", "rules-0-points": 5,
         "rules-1-kind": "true_false", "rules-1-count": 2, "rules-1-points": 5,
-    }, follow_redirects=True)
+    }), follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "测试已保存为草稿" in page
     assert "规则“单选题 10 道（安全生产，每题 5 分）”需要 10 道题，题库中只有 2 道可用" in page
@@ -238,10 +238,10 @@ def test_secretary_cannot_assign_another_branch_over_http(world, login_as):
     make_bank(world.committee)
     db.session.commit()
     client = login_as(world.users.secretary)
-    response = client.post("/study/quizzes/new", data={
+    response = client.post("/study/quizzes/new", data=keyed({
         "title": "越权", "organisation_id": world.branch_a.id, "partial_policy": "none", "time_limit": 20,
         "attempts_allowed": 1, "pass_mark": 60, "opens_at": "2026-11-16T00:00", "closes_at": "2099-11-22T23:59",
-        "branch_ids": [world.branch_b.id], "rules-0-kind": "single", "rules-0-count": 1, "rules-0-points": 5})
+        "branch_ids": [world.branch_b.id], "rules-0-kind": "single", "rules-0-count": 1, "rules-0-points": 5}))
     assert "只能把测试布置给本组织下、您负责的党支部" in response.get_data(as_text=True)
     from portal.study.models.quizzes import Quiz
     assert db.session.scalar(select(func.count()).select_from(Quiz)) == 0

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.study.models.quizzes import AttemptItem, AttemptStatus, QuizAttempt
 from portal.study.services import attempts, quizzes
 from portal.study.services.quizzes import RuleSpec
-from tests.conftest import login
+from tests.conftest import keyed, login
 from tests.study.quiz_factories import make_bank, make_question, make_quiz
 
 
@@ -253,8 +253,8 @@ def test_extra_minutes_override_moves_an_open_deadline(app, world, login_as, now
     client = login_as(world.users.member)
     attempt, start = _start_frozen(now, client, quiz)
     secretary = _client(app, world.users.secretary)
-    response = secretary.post(f"/study/quizzes/{quiz.id}/overrides", data={
-        "person_ids": [world.people.member.id], "extra_minutes": 15, "reason": "夜班升井晚", "group_id": 0},
+    response = secretary.post(f"/study/quizzes/{quiz.id}/overrides", data=keyed({
+        "person_ids": [world.people.member.id], "extra_minutes": 15, "reason": "夜班升井晚", "group_id": 0}),
         follow_redirects=True)
     assert "已为 1 人单独安排" in response.get_data(as_text=True)
     db.session.expire_all()
@@ -295,8 +295,8 @@ def test_other_window_for_a_group(app, world, now):
 def test_override_needs_a_reason_and_writes_nothing_without(world, login_as):
     quiz = _quiz(world)
     secretary = login_as(world.users.secretary)
-    response = secretary.post(f"/study/quizzes/{quiz.id}/overrides", data={
-        "person_ids": [world.people.member.id], "extra_minutes": 15, "reason": "", "group_id": 0})
+    response = secretary.post(f"/study/quizzes/{quiz.id}/overrides", data=keyed({
+        "person_ids": [world.people.member.id], "extra_minutes": 15, "reason": "", "group_id": 0}))
     assert "请填写原因" in response.get_data(as_text=True)
     assert quizzes.overrides(quiz, world.users.secretary) == []
 

@@ -11,11 +11,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.core.forms import CheckboxListField, PortalForm
+from portal.core.forms import CheckboxListField, CreatingForm, PortalForm
 from portal.study.models.articles import MAX_READING_SECONDS, MIN_READING_SECONDS
 
 
-class ArticleForm(PortalForm):
+class ArticleForm(CreatingForm):
     """Write or edit an article; 预览 re-renders the page with the sanitised result, saving nothing."""
 
     title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=120)])
@@ -33,7 +33,7 @@ class ArticleForm(PortalForm):
     save = SubmitField("保存")
 
 
-class AssignmentForm(PortalForm):
+class AssignmentForm(CreatingForm):
     """Put an article on the plan for a day and some branches (or the whole committee)."""
 
     # The service checks the article and the organisations (and says why in Chinese), so the

@@ -5,7 +5,7 @@ from wtforms import DateField, RadioField, SelectField, StringField, TextAreaFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.core.forms import CheckboxListField, PortalForm
+from portal.core.forms import CheckboxListField, CreatingForm, PortalForm
 from portal.study.models.questions import KIND_LABELS, OPTION_LETTERS, QuestionKind
 from portal.study.services import bank
 
@@ -13,7 +13,7 @@ KIND_CHOICES = [SelectChoice(k.value, v) for k, v in KIND_LABELS.items()]
 DIFFICULTY_CHOICES = [SelectChoice(k, f"{k} - {v}") for k, v in bank.DIFFICULTY_LABELS.items()]
 
 
-class QuestionForm(PortalForm):
+class QuestionForm(CreatingForm):
     """Add or edit one question; which answer field counts depends on the kind."""
 
     organisation_id = SelectField("所属题库", coerce=int)

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.core.clock import to_local
-from portal.core.forms import CheckboxListField, CodeField, PortalForm, TextRuleMeta
+from portal.core.forms import CheckboxListField, CodeField, CreatingForm, PortalForm, TextRuleMeta
 from portal.study.models.meetings import (
     KIND_LABELS,
     SPEAKER_ROLE_LABELS,
@@ -45,7 +45,7 @@ class SpeakerForm(Form):
     name = StringField("或外部专家姓名", validators=[Optional(), Length(max=40, message="姓名不能超过 40 字")])
 
 
-class MeetingForm(PortalForm):
+class MeetingForm(CreatingForm):
     """Schedule or edit a session; times are entered in Beijing time."""
 
     branch_id = HiddenField()

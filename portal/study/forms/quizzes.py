@@ -18,7 +18,7 @@ from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.core.forms import CheckboxListField, CodeField, PortalForm, TextRuleMeta
+from portal.core.forms import CheckboxListField, CodeField, CreatingForm, TextRuleMeta
 from portal.study.models.questions import KIND_LABELS
 from portal.study.services.marking import PARTIAL_LABELS
 
@@ -41,7 +41,7 @@ class RuleRow(Form):
     points = IntegerField("每题分值", default=5, validators=[Optional(), NumberRange(1, 100, "分值应在 1 到 100 之间")])
 
 
-class QuizForm(PortalForm):
+class QuizForm(CreatingForm):
     """A test: settings, window, branches, rules and hand-picked questions."""
 
     title = StringField("测试名称", validators=[DataRequired("请填写测试名称"), Length(max=100)])
@@ -64,7 +64,7 @@ class QuizForm(PortalForm):
                                validators=[Optional(), NumberRange(1, 100, "分值应在 1 到 100 之间")])
 
 
-class OverrideForm(PortalForm):
+class OverrideForm(CreatingForm):
     """Another window and/or extra minutes for some people or a 党小组, with the reason."""
 
     person_ids = CheckboxListField("人员", coerce=int, validate_choice=False)
