@@ -1,12 +1,12 @@
 """The one rule for text from users: form fields, spreadsheet cells, file names and export cells.
 
 Every form field (core.forms.PortalForm) and every import cell (core.xlsx) passes through
-``clean``: Unicode NFC; control characters (C0 and C1, DEL), zero-width characters and
-bidirectional controls removed; tab and newline kept only where the field is multi-line, else
-turned into spaces; spaces trimmed at both ends. A value that is empty after cleaning is "",
-so a required field says it is missing. Numeric and code fields (ID and phone numbers,
-employee numbers, check-in codes) use ``clean_code``, which also folds full-width digits and
-letters to ASCII (１３８… → 138…), as Chinese input methods type them.
+``clean``: Unicode NFC; control characters (C0 and C1, DEL), zero-width characters,
+bidirectional controls and noncharacters (U+FFFE …) removed; tab and newline kept only where
+the field is multi-line, else turned into spaces; spaces trimmed at both ends. A value that is
+empty after cleaning is "", so a required field says it is missing. Numeric and code fields
+(ID and phone numbers, employee numbers, check-in codes) use ``clean_code``, which also folds
+full-width digits and letters to ASCII (１３８… → 138…), as Chinese input methods type them.
 """
 
 import re
@@ -19,7 +19,11 @@ _CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 _INVISIBLE = "\u200b-\u200d\u2060-\u2064\ufeff\u00ad\u180e"
 # Bidirectional marks, embeddings, overrides and isolates (U+202E shows "gpj.exe" as "exe.jpg").
 _BIDI = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
-_REMOVED = re.compile(f"[{_CONTROLS}{_INVISIBLE}{_BIDI}]")
+# Noncharacters: U+FDD0-U+FDEF and the last two code points of every plane. U+FFFE and U+FFFF are
+# not XML characters, so a spreadsheet (a zip of XML) holding one cannot be opened.
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}"
+                                           for plane in range(0, 0x110000, 0x10000))
+_REMOVED = re.compile(f"[{_CONTROLS}{_INVISIBLE}{_BIDI}{_NONCHARACTERS}]")
 _LINE_BREAK = re.compile(r"\r\n?|[\u2028\u2029]")
 _SINGLE_LINE_SPACE = re.compile(r"[\t\n]+")
 # Characters Windows and browsers refuse in a file name, and the path separators.
