@@ -170,3 +170,13 @@ def test_editing_a_person_keeps_a_month_join_date_unless_the_date_is_changed(cli
 
 def test_csv_and_xlsx_headers_in_the_helpers_match_the_importer():
     assert HEADERS == importer.HEADERS
+
+
+def test_a_members_own_page_shows_a_month_join_date_as_written(client, world):
+    member = world.people.member
+    member.joined_party_on, member.joined_party_precision = date(2009, 2, 1), MONTH
+    db.session.commit()
+    login(client, world.users.member)
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-testid="panel-me"' in page
+    assert '<span class="label">入党时间</span>2009年2月</div>' in page and "2009-02-01" not in page
