@@ -255,8 +255,9 @@ def reset_password(actor, user):
 def list_users(q=None, page=1, per_page=30):
     """Accounts, newest first, optionally filtered by name or login name."""
     stmt = select(User).order_by(User.id.desc())
+    q = text.clean(q or "")  # from the address, not a form: the text rule is applied here
     if q:
-        like = f"%{q.strip()}%"
+        like = f"%{q}%"
         stmt = stmt.where((User.display_name.like(like)) | (User.login_name.like(like)))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
@@ -269,6 +270,8 @@ def is_locked(user):
 def search_audit(action=None, actor_name=None, page=1):
     """The audit log, filtered by action and by the actor's name or login name."""
     actor_ids = None
+    # Both come from the address, not a form: the text rule is applied here.
+    action, actor_name = text.clean(action or "") or None, text.clean(actor_name or "")
     if actor_name:
         like = f"%{actor_name}%"
         actor_ids = db.session.scalars(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from portal.core.clock import localnow, utcnow
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
 from portal.core.pagination import paginate_rows
+from portal.core.text import clean as clean_text
 from portal.extensions import db
 from portal.roster.models import Organisation, OrgKind
 from portal.roster.services import branches_within
@@ -190,7 +191,8 @@ def search_articles(user, q=None, tag=None, status="active", origin=None, page=1
     if visible_cond is None:
         raise PermissionDenied("您没有管理学习文章的权限")
     conditions = [visible_cond]
-    q = (q or "").strip()[:40]
+    # Search terms come from the address, not a form: the text rule is applied here.
+    q, tag = clean_text(q or "")[:40], clean_text(tag or "")
     if q:
         conditions.append(Article.title.contains(q, autoescape=True))
     if tag:

@@ -116,7 +116,7 @@ def filtered_select(actor, q=None, kind=None, tag=None, difficulty=None, organis
     if condition is None:
         raise PermissionDenied("您没有管理题库的权限")
     stmt = select(Question).where(condition).order_by(Question.id.desc())
-    q = clean_text(q or "")[:50]
+    q, tag = clean_text(q or "")[:50], clean_text(tag or "")
     if q:
         stmt = stmt.where(or_(Question.stem.contains(q, autoescape=True),
                               Question.explanation.contains(q, autoescape=True)))
