@@ -180,3 +180,10 @@ def test_a_members_own_page_shows_a_month_join_date_as_written(client, world):
     page = client.get("/").get_data(as_text=True)
     assert 'data-testid="panel-me"' in page
     assert '<span class="label">入党时间</span>2009年2月</div>' in page and "2009-02-01" not in page
+
+
+def test_the_import_page_and_template_say_a_year_and_month_will_do(world, login_as):
+    client = login_as(world.users.admin)
+    assert "只知道年月的可写 2010-07 或 2010年7月" in client.get("/roster/import").get_data(as_text=True)
+    notes = load_workbook(io.BytesIO(client.get("/roster/import/template").data)).worksheets[1]
+    assert any("只知道年月的可写 2010-07 或 2010年7月" in (row[0] or "") for row in notes.iter_rows(values_only=True))
