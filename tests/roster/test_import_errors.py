@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.roster import importer
 from tests import factories
 from tests.conftest import login
-from tests.roster.importing import batches, id_number, person_count, person_row, upload, xlsx_bytes
+from tests.roster.importing import batches, csv_bytes, id_number, person_count, person_row, upload, xlsx_bytes
 
 OWN_HEADERS = ["序号", "姓 名", "性别", "公民身份号码", "手机号码", "工号", "所在单位", "政治面貌", "入党日期", "备注"]
 TITLE = ["示范煤矿职工花名册（2026 年）"]
@@ -128,3 +128,18 @@ def test_the_upload_form_says_it_is_checking_and_works_without_script(world, log
     # The form itself is a plain multipart POST: without the script it submits the same way.
     assert '<form method="post" enctype="multipart/form-data"' in page
     assert '<button class="btn btn-party" type="submit">上传并检查</button>' in page
+
+
+def test_a_csv_upload_gets_its_refused_rows_back_as_a_sheet(world, login_as):
+    client = login_as(world.users.admin)
+    rows = [person_row(250), person_row(251, 身份证号="6101"), person_row(252, 工种="=1+2")]
+    page = upload(client, csv_bytes(rows), "花名册.csv").get_data(as_text=True)
+    response = client.get(_download_url(page))
+    assert 'filename*=UTF-8' in response.headers["Content-Disposition"]
+    assert "%E9%94%99%E8%AF%AF%E8%A1%8C.xlsx" in response.headers["Content-Disposition"]  # 花名册-错误行.xlsx
+    _sheet_, headers, refused = _sheet(response)
+    by_row = {r[0]: dict(zip(headers, r, strict=True)) for r in refused}
+    assert set(by_row) == {3, 4}
+    assert by_row[3]["身份证号"] == "6101" and "身份证号应为 18 位" in by_row[3]["错误原因"]
+    assert by_row[4]["工种"] == "'=1+2"  # handed back, but inert in Excel
+    assert importer.FORMULA_MESSAGE in by_row[4]["错误原因"]
