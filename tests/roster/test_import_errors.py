@@ -47,7 +47,7 @@ def test_every_refused_row_comes_back_in_the_users_columns_with_its_reason(world
     rows = [good[0], bad_phone, good[1], bad_unit, good[2], two_errors, good[3], good[4]]
     page = upload(client, xlsx_bytes(rows, OWN_HEADERS, before=[TITLE])).get_data(as_text=True)
     assert "错误 3 行" in page
-    assert "下载全部 3 行错误（Excel）" in page and "下载错误行（Excel）" in page  # above and below the table
+    assert "下载全部 3 行错误（Excel）" in page and 'data-testid="error-download-more"' in page  # above and below
     sheet, headers, refused = _sheet(client.get(_download_url(page)))
     assert headers == ("原行号", *OWN_HEADERS, "错误原因")
     assert [r[0] for r in refused] == [4, 6, 8]  # the rows as Excel numbers them (title row, header row)
@@ -67,7 +67,8 @@ def test_the_download_lists_every_bad_row_beyond_the_pages_limit(world, login_as
     rows = [person_row(n, 手机号=f"1{n:05d}") for n in range(1000, 1000 + importer.Report.shown_limit + 101)]
     rows.insert(3, person_row(3000))
     page = upload(client, xlsx_bytes(rows)).get_data(as_text=True)
-    assert "另有 101 条错误未列出，" in page and 'data-testid="error-download-more"' in page
+    assert "另有 101 条错误未列出，请下载全部错误行查看并修改。" in page
+    assert 'data-testid="error-download-more">下载全部错误行（Excel）</a>' in page
     _sheet_, headers, refused = _sheet(client.get(_download_url(page)))
     assert len(refused) == importer.Report.shown_limit + 101
     numbers = [r[0] for r in refused]
