@@ -2,6 +2,9 @@
 
 SQLite is copied with sqlite3's online backup API, so a backup taken while the portal runs is
 a consistent snapshot; PostgreSQL uses pg_dump's custom format and pg_restore.
+
+A restore may run while the portal does: right after loading the data it moves the restore epoch
+on (portal.core.cache), so no worker serves a page part it cached before the restore.
 """
 
 import glob
@@ -17,6 +20,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, inspect, select, table
 from sqlalchemy.engine import URL, make_url
 
+from portal.core import cache
 from portal.core.clock import localnow
 from portal.extensions import db
 
@@ -68,13 +72,23 @@ def restore_command(backup_file, yes):
             f"{_describe(url)} 中已有数据。恢复将覆盖全部现有数据；确认无误后请加上 --yes 重新执行。"
         )
     db.session.remove()
+    with db.engine.connect() as conn:
+        epoch_before = cache.restore_epoch(conn)
     db.engine.dispose()  # our own pooled connections must not hold the database during the restore
     if backend == "sqlite":
         restore_sqlite(backup_file, _sqlite_path(url))
     else:
         restore_postgresql(backup_file, url)
     db.engine.dispose()
+    with db.engine.begin() as conn:
+        epoch = cache.advance_epoch(conn, epoch_before)
+    cache.cache().clear()
     click.echo(f"已从 {backup_file} 恢复 {_describe(url)}。")
+    if epoch is None:
+        click.echo("备份中没有缓存数据版本表，无法前移数据版本：运行 db upgrade 后请重启门户的全部进程，"
+                   "以免显示恢复前的页面。")
+    else:
+        click.echo("已将缓存数据版本前移：正在运行的门户进程不会再显示恢复前的页面。")
     click.echo("如果备份来自较早的版本，请接着运行：flask --app wsgi db upgrade")
 
 

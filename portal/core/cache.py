@@ -13,6 +13,12 @@ that commits out of id order on PostgreSQL, a display name changed on an account
 CACHE_SECONDS = 0 turns caching off. Nothing outside a page's own module needs to know about its
 cache: the versions are read where the key is made.
 
+Restoring a backup sets counters and newest ids back, and later writes can bring them to a value
+a running worker has cached under again, with other data behind it. So every version carries the
+*restore epoch* too, the counter RESTORE_EPOCH that only a restore moves on (`advance_epoch()`):
+versions() gives epoch * 2**EPOCH_SHIFT + the version's own value. Ids and counters stay far below
+2**EPOCH_SHIFT, so after a restore every version is above every value any worker saw before it.
+
 Forms inside a cached part carry `FORM_TOKEN` instead of a CSRF token (a token belongs to one
 session); `fragment()` puts the current session's token in on the way out.
 """
@@ -24,7 +30,7 @@ from cachetools import TTLCache
 from flask import current_app
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import Integer, String, event, func, select
+from sqlalchemy import Integer, String, event, func, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.core.database import dialect_insert
@@ -32,6 +38,8 @@ from portal.extensions import db
 
 FORM_TOKEN = "\x00form-token\x00"  # noqa: S105 - a slot for the token; no page contains a NUL
 MAX_ENTRIES = 2048
+RESTORE_EPOCH = "restore_epoch"  # the data_version counter only a restore moves (advance_epoch)
+EPOCH_SHIFT = 40  # above any id or counter: both are 32-bit integers on PostgreSQL
 
 _SOURCES = {}  # version name -> select of one value giving its current value
 _READ = {}  # names -> the statement reading those versions
@@ -49,6 +57,8 @@ class DataVersion(db.Model):
 
 def register(name, source):
     """Name a data version read by `source`, a select of one value (e.g. the newest id of a table)."""
+    if name == RESTORE_EPOCH:
+        raise ValueError(f"{name} is the restore epoch, part of every version already")
     _SOURCES[name] = source
     _READ.clear()
 
@@ -92,12 +102,47 @@ def _bump_watched(session, flush_context, instances):
 
 
 def versions(*names):
-    """The current values of data versions `names` (a tuple), read in one statement."""
+    """The current values of data versions `names` (a tuple), read in one statement.
+
+    Each value includes the restore epoch (see the module's docstring); a counter never bumped is 0.
+    """
     if names not in _READ:
         # Built once per set of names: a cached page reads its versions on every view, and building
         # the statement (its cache key above all) costs more than running it.
-        _READ[names] = select(*[_SOURCES[name].scalar_subquery().label(name) for name in names])
-    return tuple(db.session.execute(_READ[names]).one())
+        _READ[names] = select(
+            _epoch_source().scalar_subquery(), *[_SOURCES[name].scalar_subquery().label(name) for name in names]
+        )
+    epoch, *values = db.session.execute(_READ[names]).one()
+    base = (epoch or 0) << EPOCH_SHIFT
+    return tuple(base + (value or 0) for value in values)
+
+
+def restore_epoch(connection):
+    """The restore epoch in the database behind `connection`: 0 if never moved, None without data_version."""
+    if not inspect(connection).has_table(DataVersion.__tablename__):
+        return None
+    return connection.execute(_epoch_source()).scalar() or 0
+
+
+def advance_epoch(connection, past):
+    """Move the restore epoch above both `past` and its value now, in the caller's transaction.
+
+    Called right after a restore with the epoch the database had before it: every version then
+    differs from any value a running process read before the restore, now and after later writes.
+    Returns the new epoch, or None when the database has no data_version table to keep it in.
+    """
+    current = restore_epoch(connection)
+    if current is None:
+        return None
+    epoch = max(current, past or 0) + 1
+    table = DataVersion.__table__
+    stmt = dialect_insert(connection.dialect.name)(table).values(name=RESTORE_EPOCH, version=epoch)
+    connection.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"version": epoch}))
+    return epoch
+
+
+def _epoch_source():
+    return select(DataVersion.version).where(DataVersion.name == RESTORE_EPOCH)
 
 
 class FragmentCache:

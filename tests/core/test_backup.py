@@ -12,12 +12,18 @@ from sqlalchemy.engine import make_url
 
 from portal.accounts.models import User
 from portal.core import backup as backup_module
+from portal.core import cache
+from portal.core.cache import DataVersion
+from portal.credits import services as credits
+from portal.credits.services import Source
 from portal.extensions import db
 from portal.roster.models import Organisation, OrgKind, Person
 from tests import factories
 from tests.tools.scratch_db import dispose, is_postgresql, make_app, scratch_database
 
 SUFFIX = ".dump" if is_postgresql() else ".sqlite"
+VERSIONS = ("roster", "ledger", "closed_periods")
+MOVED_ON = "已将缓存数据版本前移：正在运行的门户进程不会再显示恢复前的页面"
 
 
 def snapshot():
@@ -27,6 +33,9 @@ def snapshot():
             table.name: conn.execute(select(func.count()).select_from(table)).scalar()
             for table in db.metadata.sorted_tables
         }
+        # A restore adds the one row it moves on itself (see the tests of a restore while the portal runs).
+        counts["data_version"] -= conn.execute(
+            select(func.count()).where(DataVersion.name == cache.RESTORE_EPOCH)).scalar()
         revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     people = {
         person.employee_no: (person.name, person.reveal_id_number(), person.reveal_phone(),
@@ -63,6 +72,44 @@ def target_app():
             yield app
         finally:
             dispose(app)
+
+
+@pytest.fixture()
+def worker(target_app):
+    """A running portal worker on target_app's database: another process, with its own page cache."""
+    app = make_app(target_app.config["SQLALCHEMY_DATABASE_URI"], CACHE_SECONDS=600)
+    try:
+        yield app
+    finally:
+        dispose(app)
+
+
+def roster_part(worker):
+    """The worker's cached roster part, keyed like a page's by versions(); with the versions used."""
+    with worker.app_context():
+        key = cache.versions(*VERSIONS)
+
+        def make():
+            return "、".join(sorted(db.session.scalars(select(Person.name))))
+
+        part = cache.cache().get_or_make(("roster-part", *key), make)
+        db.session.remove()
+        return part, key
+
+
+def set_counters(app, **values):
+    """Give data_version counters (e.g. restore_epoch=3) these values in `app`'s database."""
+    with app.app_context():
+        for name, version in values.items():
+            db.session.merge(DataVersion(name=name, version=version))
+        db.session.commit()
+
+
+def counter(app, name):
+    with app.app_context():
+        value = db.session.get(DataVersion, name)
+        db.session.remove()
+        return value and value.version
 
 
 def test_backup_then_restore_into_an_empty_database_gives_the_same_rows(app, world, target_app, tmp_path):
@@ -155,3 +202,87 @@ def test_postgresql_password_goes_to_the_environment_not_the_command_line():
     assert env["PGPASSWORD"] == "s3cret@pw"
     assert "s3cret" not in backup_module._describe(url)
     assert os.environ.get("PGPASSWORD") != "s3cret@pw"
+
+
+def test_a_restore_while_the_portal_runs_leaves_no_worker_a_part_cached_before_it(
+        app, world, target_app, worker, tmp_path):
+    output = tmp_path / f"portal{SUFFIX}"
+    assert create_backup(app, "--output", str(output)).exit_code == 0
+    assert restore_into(target_app, output).exit_code == 0
+    member_id = world.people.member.id  # read here: the suite's objects must not load through the worker
+    seen = set()  # every key the worker cached a part under before the second restore
+    part, key = roster_part(worker)
+    seen.add(key)
+    with worker.app_context():  # after the backup: someone joins and credits are awarded
+        factories.make_person(db.session.get(Person, member_id).unit, "新来的")
+        db.session.commit()
+        part, key = roster_part(worker)
+        seen.add(key)
+        for meeting in range(1, 4):
+            credits.award(db.session.get(Person, member_id), "session_attend", Source("meeting", meeting))
+            db.session.commit()
+            part, key = roster_part(worker)
+            seen.add(key)
+    assert "新来的" in part
+    with target_app.app_context():  # the restoring process caches parts too
+        assert cache.cache().get_or_make(("before",), lambda: "恢复前") == "恢复前"
+
+    result = restore_into(target_app, output, "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert MOVED_ON in result.output
+    with target_app.app_context():
+        assert cache.cache().get_or_make(("before",), lambda: "恢复后") == "恢复后"
+    part, key = roster_part(worker)
+    assert "新来的" not in part and key not in seen
+    # Writes after the restore bring the counters and the newest ids back to the values seen
+    # before it, and past them: no key ever matches a part cached before the restore.
+    with worker.app_context():
+        for meeting in range(1, 6):
+            cache.bump("roster")
+            credits.award(db.session.get(Person, member_id), "session_attend", Source("meeting", meeting))
+            db.session.commit()
+            part, key = roster_part(worker)
+            assert key not in seen and "新来的" not in part
+            assert all(value > old for old_key in seen for value, old in zip(key, old_key, strict=True))
+
+
+@pytest.mark.parametrize(("live", "backed_up"), [(3, 0), (2, 9)], ids=["backup-epoch-lower", "backup-epoch-higher"])
+def test_every_version_moves_past_the_live_one_even_when_the_backup_is_behind(
+        app, world, target_app, tmp_path, live, backed_up):
+    output = tmp_path / f"portal{SUFFIX}"
+    set_counters(app, restore_epoch=backed_up, roster=5)
+    assert create_backup(app, "--output", str(output)).exit_code == 0
+    assert restore_into(target_app, output).exit_code == 0
+    set_counters(target_app, restore_epoch=live, roster=1000)  # the live roster is far ahead of the backup
+    with target_app.app_context():
+        before = cache.versions(*VERSIONS)
+        db.session.remove()
+
+    result = restore_into(target_app, output, "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert MOVED_ON in result.output
+    assert counter(target_app, "roster") == 5  # the backup's data, counters included
+    assert counter(target_app, cache.RESTORE_EPOCH) == max(live, backed_up) + 1
+    with target_app.app_context():
+        after = cache.versions(*VERSIONS)
+        assert all(new > old for new in after for old in before)
+
+
+def test_a_backup_without_data_versions_says_the_workers_need_a_restart(target_app, tmp_path):
+    output = tmp_path / f"old{SUFFIX}"
+    with scratch_database("old") as url:
+        old_app = make_app(url)
+        try:
+            with old_app.app_context():
+                upgrade(revision="5e1f0a000006")  # the schema before data versions
+            assert create_backup(old_app, "--output", str(output)).exit_code == 0
+        finally:
+            dispose(old_app)
+
+    result = restore_into(target_app, output)
+
+    assert result.exit_code == 0, result.output
+    assert MOVED_ON not in result.output
+    assert "无法前移数据版本" in result.output and "重启门户的全部进程" in result.output
