@@ -165,28 +165,62 @@ def change_rule(actor, code, *, name, points, mode, daily_cap, weekly_cap, month
 
 # --- awarding -------------------------------------------------------------------------------------
 
-def award(person, rule_code, source, when=None, score=None, recorded_by=None):
-    """Credit `person` once for `source` under rule `rule_code`; returns the entry booked, or None.
+@dataclass(frozen=True)
+class Award:
+    """What award() did: the entry that stands for the source (None: nothing booked) and why.
 
-    Idempotent: the same (rule, source, person) returns the entry already written. Returns None
-    when the rule does not apply to the person or a cap leaves nothing to award; the entry's
-    points are what was booked (a cap may have cut them).
+    Pages tell the member `message`, which comes from what the ledger holds, never from the rule.
+    """
+
+    entry: LedgerEntry | None
+    new: bool = False  # booked by this call (False: nothing, or booked before)
+    note: str = ""  # why nothing, or fewer points than the rule gives, was booked
+
+    @property
+    def points(self):
+        """The points the ledger holds for this source (0 when none)."""
+        return self.entry.points if self.entry is not None else 0
+
+    @property
+    def message(self):
+        """"+1 分", "已计 +1 分", or why no points were given, in Chinese."""
+        if self.entry is None:
+            return self.note
+        said = f"+{self.entry.points} 分" if self.new else f"已计 {self.entry.points:+d} 分"
+        return f"{said}（{self.note}）" if self.note else said
+
+
+def award(person, rule_code, source, when=None, score=None, recorded_by=None):
+    """Credit `person` once for `source` under rule `rule_code`; returns an Award.
+
+    Idempotent: the same (rule, source, person) gives back the entry already written. No entry
+    when the rule does not apply to the person or a cap leaves nothing to award, with the reason
+    in the Award's note; the entry's points are what was booked (a cap may have cut them).
     """
     when = when or utcnow()
     rule = rule_for(rule_code, when.astimezone(LOCAL_TZ).date())
     if rule.manual_only:
         raise ValidationError("手动加减分请使用“积分调整”")
     if rule.statuses and person.political_status not in rule.statuses:
-        return entry_for(rule_code, source, person.id)  # credited before the rule changed, or None
-    points = _points(rule, score)
+        entry = entry_for(rule_code, source, person.id)  # credited before the rule changed, or nothing
+        status = getattr(person.political_status, "value", person.political_status)
+        return Award(entry, note="" if entry is not None else f"按积分规则，{status}不计“{rule.name}”积分")
+    points = full = _points(rule, score)
+    note = f"按成绩折算为 0 分，本次不计“{rule.name}”积分" if points <= 0 else ""
     if points > 0 and _has_caps(rule):
         _lock_caps(person.id, rule.code)
-        points = _within_caps(rule, person.id, when, points)
+        points, window, cap = _within_caps(rule, person.id, when, points)
+        if points <= 0:
+            note = f"{window}“{rule.name}”积分已达上限（{cap} 分），本次不再计分"
+        elif points < full:
+            note = f"{window}“{rule.name}”积分上限为 {cap} 分"
     if points <= 0:
         # Nothing to add (a score of 0, or the cap is used up, perhaps by this very source, credited
         # before): an entry already booked for it stands.
-        return entry_for(rule_code, source, person.id)
-    return _book(person, rule, source, points, when, recorded_by=recorded_by)
+        entry = entry_for(rule_code, source, person.id)
+        return Award(entry, note="" if entry is not None else note)
+    entry, new = _book(person, rule, source, points, when, recorded_by=recorded_by)
+    return Award(entry, new=new, note=note if new else "")  # booked before: what it booked then stands
 
 
 def entry_for(rule_code, source, person_id):
@@ -216,22 +250,28 @@ def _lock_caps(person_id, rule_code):
 
 
 def _within_caps(rule, person_id, when, points):
-    """`points` cut down to what the rule's daily, weekly and monthly caps leave."""
+    """`points` cut down to what the rule's daily, weekly and monthly caps leave.
+
+    Returns (points, window, cap): the window ("今日", "本周", "本月") and cap that cut them most,
+    or (points, None, None) when no cap cut them.
+    """
     day = when.astimezone(LOCAL_TZ).date()
     monday = day - timedelta(days=day.weekday())
-    windows = [(cap, start, end) for cap, start, end in (
-        (rule.daily_cap, day, day), (rule.weekly_cap, monday, monday + timedelta(days=6)),
-        (rule.monthly_cap, *_month(day))) if cap is not None]
+    windows = [(cap, start, end, label) for cap, start, end, label in (
+        (rule.daily_cap, day, day, "今日"), (rule.weekly_cap, monday, monday + timedelta(days=6), "本周"),
+        (rule.monthly_cap, *_month(day), "本月")) if cap is not None]
     booked = LedgerEntry.booked_on
     used = db.session.execute(
         select(*[func.coalesce(func.sum(case((booked.between(start, end), LedgerEntry.points), else_=0)), 0)
-                 for _cap, start, end in windows])
+                 for _cap, start, end, _label in windows])
         .where(LedgerEntry.person_id == person_id, LedgerEntry.rule_code == rule.code,
                booked.between(min(w[1] for w in windows), max(w[2] for w in windows)))
     ).one()
-    for (cap, _start, _end), spent in zip(windows, used, strict=True):
-        points = min(points, cap - spent)
-    return points
+    limit = (points, None, None)
+    for (cap, _start, _end, label), spent in zip(windows, used, strict=True):
+        if cap - spent < limit[0]:
+            limit = (cap - spent, label, cap)
+    return limit
 
 
 def _month(day):
@@ -250,6 +290,7 @@ def booking_date(when):
 
 
 def _book(person, rule, source, points, when, recorded_by=None, reason=None, reverses=None):
+    """Insert the entry for `source` once; returns (the entry that stands, whether this call booked it)."""
     booked_on, late_note = booking_date(when)
     # One statement, no savepoint: a clash on the source key (or on reverses_id) inserts nothing.
     entry = db.session.scalar(
@@ -264,9 +305,9 @@ def _book(person, rule, source, points, when, recorded_by=None, reason=None, rev
         existing = entry_for(rule.code, source, person.id)
         if existing is None:
             raise ConflictError("该记录已被冲销过")
-        return existing
+        return existing, False
     _add_to_totals(entry)
-    return entry
+    return entry, True
 
 
 def _add_to_totals(entry):
@@ -293,8 +334,8 @@ def adjust(actor, person, points, reason):
     db.session.add(adjustment)
     db.session.flush()
     rule = rule_for(MANUAL, localnow().date())
-    entry = _book(person, rule, Source("adjustment", adjustment.id), points, utcnow(),
-                  recorded_by=actor, reason=reason)
+    entry, _new = _book(person, rule, Source("adjustment", adjustment.id), points, utcnow(),
+                        recorded_by=actor, reason=reason)
     audit.record("credit_adjusted", target=entry, actor=actor, detail=f"{person.name} {points:+d}：{reason}")
     return entry
 
@@ -313,8 +354,8 @@ def reverse(actor, entry_id, reason):
         raise ValidationError("请写明冲销原因", field="reason")
     if db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.reverses_id == original.id)):
         raise ConflictError("该记录已经冲销过")
-    entry = _book(original.person, original.rule, Source("reversal", original.id), -original.points,
-                  utcnow(), recorded_by=actor, reason=reason, reverses=original)
+    entry, _new = _book(original.person, original.rule, Source("reversal", original.id), -original.points,
+                        utcnow(), recorded_by=actor, reason=reason, reverses=original)
     audit.record("credit_reversed", target=entry, actor=actor, detail=f"冲销第 {original.id} 条：{reason}")
     return entry
 

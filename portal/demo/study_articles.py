@@ -156,6 +156,7 @@ def _credit(rows):
                                .order_by(ArticleRead.read_at, ArticleRead.id)).all()
     credited = 0
     for read_id, person_id, read_at in reads:
-        if credits.award(people[person_id], CREDIT_RULE, credits.Source(CREDIT_SOURCE, read_id), when=read_at):
+        if credits.award(people[person_id], CREDIT_RULE, credits.Source(CREDIT_SOURCE, read_id),
+                         when=read_at).entry is not None:
             credited += 1
     return credited

@@ -309,6 +309,6 @@ def _credit():
     credited = 0
     for answer_id, person_id, answered_at in answers:
         if credits.award(people[person_id], daily.CREDIT_RULE, credits.Source("daily_answer", answer_id),
-                         when=answered_at):
+                         when=answered_at).entry is not None:
             credited += 1
     return credited

@@ -14,7 +14,7 @@ NOVEMBER = period_containing(PeriodKind.MONTH, at(2026, 11, 1).date())
 def award_at(now, person, source_id, moment):
     """A 3-point attendance credit written at `moment` (created_at follows the frozen clock)."""
     now.set(moment)
-    return services.award(person, "session_attend", Source("session", source_id), when=moment)
+    return services.award(person, "session_attend", Source("session", source_id), when=moment).entry
 
 
 def findings(branch_ids=None):

@@ -19,8 +19,8 @@ from tests.tools.scratch_db import is_postgresql
 def booked(world):
     """Two committed entries of 张三: a graded reflection (5 points) and a session (3 points); returns their ids."""
     member = world.people.member
-    reflection = services.award(member, "reflection", Source("reflection", 1), when=at(2026, 11, 5), score=100)
-    session = services.award(member, "session_attend", Source("meeting", 7), when=at(2026, 11, 5))
+    reflection = services.award(member, "reflection", Source("reflection", 1), when=at(2026, 11, 5), score=100).entry
+    session = services.award(member, "session_attend", Source("meeting", 7), when=at(2026, 11, 5)).entry
     db.session.commit()
     return reflection.id, session.id
 

@@ -23,7 +23,7 @@ def at(y, m, d, hour=10):
 def _award(app, person_id, source_id, when, code="session_attend"):
     """Award in a request of its own: (points, rule id, booked on)."""
     with app.app_context():
-        entry = services.award(db.session.get(Person, person_id), code, Source("meeting", source_id), when=when)
+        entry = services.award(db.session.get(Person, person_id), code, Source("meeting", source_id), when=when).entry
         figures = (entry.points, entry.rule_id, entry.booked_on)
         db.session.commit()
     return figures

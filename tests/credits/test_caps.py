@@ -26,7 +26,7 @@ def _award_in_parallel(app, person_id, rule_code, count, **kwargs):
 
     def one():
         entry = services.award(db.session.get(Person, person_id), rule_code, Source("meeting", next(sources)),
-                               when=NOON, **kwargs)
+                               when=NOON, **kwargs).entry
         db.session.commit()
         return entry.points if entry is not None else 0
 

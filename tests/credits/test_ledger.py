@@ -37,7 +37,7 @@ def total(person, kind, day):
 
 def test_award_writes_one_entry_traceable_to_its_source(world):
     member = world.people.member
-    entry = services.award(member, "session_attend", Source("session", 7), when=at(2026, 11, 5))
+    entry = services.award(member, "session_attend", Source("session", 7), when=at(2026, 11, 5)).entry
     db.session.commit()
     assert (entry.points, entry.rule_code, entry.source_type, entry.source_id) == (3, "session_attend", "session", 7)
     assert entry.booked_on == date(2026, 11, 5) and entry.branch_id == world.branch_a.id
@@ -48,8 +48,8 @@ def test_award_writes_one_entry_traceable_to_its_source(world):
 
 def test_awarding_the_same_source_twice_gives_one_entry(world):
     member = world.people.member
-    first = services.award(member, "session_attend", Source("session", 7), when=at(2026, 11, 5))
-    again = services.award(member, "session_attend", Source("session", 7), when=at(2026, 11, 6))
+    first = services.award(member, "session_attend", Source("session", 7), when=at(2026, 11, 5)).entry
+    again = services.award(member, "session_attend", Source("session", 7), when=at(2026, 11, 6)).entry
     db.session.commit()
     assert first.id == again.id and len(entries(member)) == 1
     assert total(member, PeriodKind.YEAR, date(2026, 11, 5)) == 3
@@ -72,7 +72,7 @@ def test_concurrent_awards_from_many_threads_write_exactly_one_entry(app, world)
 
 def test_rule_that_does_not_apply_gives_nothing(world):
     staff = world.people.staff  # 群众: study rules are for members and activists
-    assert services.award(staff, "study_read", Source("article", 1), when=at(2026, 11, 5)) is None
+    assert services.award(staff, "study_read", Source("article", 1), when=at(2026, 11, 5)).entry is None
     assert entries() == []
 
 
@@ -90,7 +90,7 @@ def test_daily_cap_stops_farming(world):
 
 def test_score_rules_scale_and_refuse_bad_scores(world):
     member = world.people.member
-    entry = services.award(member, "weekly_test", Source("attempt", 1), when=at(2026, 11, 5), score=85)
+    entry = services.award(member, "weekly_test", Source("attempt", 1), when=at(2026, 11, 5), score=85).entry
     assert entry.points == 8  # 10 x 85 / 100, rounded
     with pytest.raises(ValidationError):
         services.award(member, "weekly_test", Source("attempt", 2), when=at(2026, 11, 5), score=130)
@@ -98,14 +98,14 @@ def test_score_rules_scale_and_refuse_bad_scores(world):
 
 def test_changing_a_rule_versions_it_and_keeps_old_entries(world, now):
     member, committee = world.people.member, world.users.committee
-    old = services.award(member, "session_attend", Source("session", 1), when=at(2026, 11, 5))
+    old = services.award(member, "session_attend", Source("session", 1), when=at(2026, 11, 5)).entry
     db.session.commit()
     now.set(at(2026, 11, 20))
     services.change_rule(committee, "session_attend", name="参加组织生活", points=5, mode="fixed",
                          daily_cap=None, weekly_cap=None, monthly_cap=None, applies_to=[])
     db.session.commit()
-    new = services.award(member, "session_attend", Source("session", 2), when=at(2026, 11, 20))
-    late = services.award(member, "session_attend", Source("session", 3), when=at(2026, 11, 10))
+    new = services.award(member, "session_attend", Source("session", 2), when=at(2026, 11, 20)).entry
+    late = services.award(member, "session_attend", Source("session", 3), when=at(2026, 11, 10)).entry
     db.session.commit()
     assert (old.points, old.rule.version) == (3, 1)
     assert (new.points, new.rule.version) == (5, 2)
@@ -139,7 +139,7 @@ def test_manual_adjustment_needs_a_reason_and_is_audited(world):
 
 def test_reversal_points_at_the_original_and_cannot_repeat(world, now):
     member, committee = world.people.member, world.users.committee
-    original = services.award(member, "session_attend", Source("meeting", 1), when=at(2026, 11, 5))
+    original = services.award(member, "session_attend", Source("meeting", 1), when=at(2026, 11, 5)).entry
     db.session.commit()
     now.set(at(2026, 11, 6))
     reversal = services.reverse(committee, original.id, "心愿人反映未实际完成")
@@ -160,7 +160,7 @@ def test_entries_for_a_closed_period_go_to_the_next_and_say_so(world, now):
     now.set(at(2026, 11, 11, 1))
     standings.close_period(period_containing(PeriodKind.DEKAD, date(2026, 11, 8)))
     db.session.commit()
-    late = services.award(member, "session_attend", Source("session", 2), when=at(2026, 11, 9))
+    late = services.award(member, "session_attend", Source("session", 2), when=at(2026, 11, 9)).entry
     db.session.commit()
     assert late.booked_on == date(2026, 11, 11)
     assert "2026年11月上旬" in late.late_note and "计入下一周期" in late.late_note
@@ -173,7 +173,7 @@ def test_midnight_in_shanghai_decides_the_day(world):
     member = world.people.member
     # 16:30 UTC on 10 November is 00:30 on 11 November in Shanghai.
     entry = services.award(member, "session_attend", Source("session", 1),
-                           when=datetime(2026, 11, 10, 16, 30, tzinfo=UTC))
+                           when=datetime(2026, 11, 10, 16, 30, tzinfo=UTC)).entry
     assert entry.booked_on == date(2026, 11, 11)
     assert total(member, PeriodKind.DEKAD, date(2026, 11, 11)) == 3
     assert total(member, PeriodKind.DEKAD, date(2026, 11, 10)) == 0

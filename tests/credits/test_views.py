@@ -194,7 +194,7 @@ def test_ledger_marks_versions_reversals_and_late_entries(client, login_as, worl
     services.award(member, "session_attend", Source("meeting", 2), when=at(2026, 11, 12))
     reversal = services.reverse(committee, wrong.id, "重复录入")
     close_until(now, at(2026, 12, 1, 0, 30))
-    late = services.award(member, "session_attend", Source("meeting", 3), when=at(2026, 11, 20))
+    late = services.award(member, "session_attend", Source("meeting", 3), when=at(2026, 11, 20)).entry
     commit()
     login_as(committee)
     page = client.get(f"/credits/people/{member.id}").get_data(as_text=True)

@@ -53,7 +53,7 @@ def test_member_studies_a_day_on_a_phone(page, world, now):
     page.clock.fast_forward(f"00:{article.reading_seconds + 1}")
     expect(button).to_be_enabled()
     follow(button)
-    expect(page.get_by_role("alert")).to_contain_text("已记录本篇学习，积分已计入")
+    expect(page.get_by_role("alert")).to_contain_text("已记录本篇学习。积分：+1 分")
     check_layout(page)
 
     # 每日一题 on the same today page: instant feedback and the explanation.

@@ -146,7 +146,7 @@ def test_concurrent_double_submits_give_one_read_and_one_credit(app, client, log
 
     def submit():
         user = db.session.get(User, user_id)
-        read, new = reading.finish_reading(user, article_id, token)
+        new = reading.finish_reading(user, article_id, token).new
         db.session.commit()
         return new
 

@@ -160,8 +160,8 @@ def test_a_concurrent_double_submit_is_one_answer_and_one_credit(app, world, day
         return result
 
     results = run_concurrently(app, submit, 4)
-    assert sum(1 for r in results if isinstance(r, DailyAnswer)) == 1
-    assert all(isinstance(r, DailyAnswer | ConflictError) for r in results), results
+    assert sum(1 for r in results if isinstance(r, daily.Answered)) == 1
+    assert all(isinstance(r, daily.Answered | ConflictError) for r in results), results
     assert _answers() == 1
     assert len(_credits(world.people.member)) == 1
 

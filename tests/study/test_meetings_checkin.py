@@ -48,7 +48,7 @@ def test_check_in_within_the_window_marks_present_and_credits_once(client, world
     meeting = _meeting(now, world)
     _as(now, client, login_as, world.users.member, START + timedelta(minutes=5))
     response = _checkin(client, meeting, meeting.checkin_code)
-    assert "签到成功" in response.get_data(as_text=True)
+    assert "。积分：+3 分" in response.get_data(as_text=True)
     assert _row(meeting, world.people.member).status == "present"
     again = _checkin(client, meeting, meeting.checkin_code)
     assert "您已签到" in again.get_data(as_text=True)

@@ -169,7 +169,7 @@ def test_submit_marks_credits_once_and_a_replay_does_nothing(world, login_as):
         data[f"q{item.position}"] = item.answer if item.kind != "single" else _wrong_letter(item)
     first = client.post(f"/study/attempts/{attempt.id}/submit", data=data, follow_redirects=True)
     # 3 singles wrong, 1 multiple and 1 true/false right: 10 of 25 points.
-    assert "已交卷，得分 40" in first.get_data(as_text=True)
+    assert "已交卷，得分 40。积分：+4 分" in first.get_data(as_text=True)
     replay = client.post(f"/study/attempts/{attempt.id}/submit", data={}, follow_redirects=True)
     assert "已经交卷，无需重复提交" in replay.get_data(as_text=True)
     db.session.expire_all()
@@ -196,10 +196,12 @@ def test_second_attempt_is_practice_without_credits(world, login_as):
     quiz = _quiz(world, attempts_allowed=2, title="可练习")
     client = login_as(world.users.member)
     first = _start(client, quiz)
-    client.post(f"/study/attempts/{first.id}/submit", data={})
+    blank = client.post(f"/study/attempts/{first.id}/submit", data={}, follow_redirects=True)
+    assert "已交卷，得分 0。积分：按成绩折算为 0 分，本次不计“每周一测”积分" in blank.get_data(as_text=True)
     second = _start(client, quiz)
     assert second.id != first.id and second.number == 2
-    client.post(f"/study/attempts/{second.id}/submit", data={})
+    practice = client.post(f"/study/attempts/{second.id}/submit", data={}, follow_redirects=True)
+    assert "积分：只有第一次作答计入学习积分" in practice.get_data(as_text=True)
     sources = db.session.scalars(select(LedgerEntry.source_id).where(LedgerEntry.source_type == "quiz_attempt")).all()
     assert sources in ([], [first.id])  # a score of 0 earns no points, but never the practice attempt
     assert second.id not in sources

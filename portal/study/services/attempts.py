@@ -41,6 +41,7 @@ class SaveResult:
     message: str = ""
     finished_now: bool = False
     invalid: bool = False
+    credit: object = None  # the credits.Award of a hand-in that counts (None: not a counted attempt)
 
     @property
     def open_after(self):
@@ -272,8 +273,8 @@ def submit(actor, attempt, answers=None, form=None):
             result.message = REPLAYED_MESSAGE
         return result
     attempt.status, attempt.finished_at = AttemptStatus.SUBMITTED, now
-    mark_and_credit(attempt, cleaned)
-    return SaveResult(attempt, saved=True, finished_now=True)
+    credit = mark_and_credit(attempt, cleaned)
+    return SaveResult(attempt, saved=True, finished_now=True, credit=credit)
 
 
 def hand_in(actor, attempt_id, form):
@@ -305,6 +306,8 @@ def close_if_expired(attempt, now=None):
 def mark_and_credit(attempt, answers=None, credit=True):
     """Mark every item with the test's policy, score out of 100 and credit the counted attempt once.
 
+    Returns the credits.Award for the counted attempt, or None for a later one (or credit=False).
+
     Called once per attempt, by whoever won the guarded UPDATE that finished it. `answers`
     ({position: checked answer}, from the hand-in's form) replace the stored ones first.
     """
@@ -318,10 +321,10 @@ def mark_and_credit(attempt, answers=None, credit=True):
         earned += item.points * item.fraction
     attempt.score = round(100 * earned / attempt.total_points, 1) if attempt.total_points else 0.0
     attempt.earned_points = round(earned, 2)
-    if credit and attempt.number == COUNTED_NUMBER:
-        credits.award(attempt.person, credit_rules.WEEKLY_TEST, credits.Source("quiz_attempt", attempt.id),
-                      when=attempt.finished_at, score=attempt.score)
-    return attempt
+    if not credit or attempt.number != COUNTED_NUMBER:
+        return None
+    return credits.award(attempt.person, credit_rules.WEEKLY_TEST, credits.Source("quiz_attempt", attempt.id),
+                         when=attempt.finished_at, score=attempt.score)
 
 
 def expired_attempt_ids(now=None, batch=500):

@@ -92,8 +92,8 @@ def check_in(person, meeting_id, code):
     db.session.expire(row)
     if not won:
         return CheckinOutcome(True, "您已签到，无需重复签到")
-    _award(person, meeting)
-    return CheckinOutcome(True, f"签到成功（{format_local(now, '%H:%M')}）")
+    credit = _award(person, meeting)
+    return CheckinOutcome(True, f"签到成功（{format_local(now, '%H:%M')}）。积分：{credit.message}")
 
 
 def _check_window(meeting):

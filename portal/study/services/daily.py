@@ -57,6 +57,7 @@ class DailyPanel:
     correct_text: str = ""
     explanation: str = ""
     reason: str = ""
+    credited: int | None = None  # points the ledger holds for a correct answer (None: none booked)
 
     @property
     def explanation_html(self):
@@ -148,6 +149,8 @@ def panel(person, day=None):
         result.given_text = marking.answer_text(question.kind, mine.given)
         result.correct_text = marking.answer_text(question.kind, question.answer)
         result.explanation = question.explanation
+        booked = credits.entry_for(CREDIT_RULE, credits.Source("daily_answer", mine.id), person.id)
+        result.credited = booked.points if booked is not None else None
         return result
     resolved = resolve(person.branch, day)
     if resolved.question is None:
@@ -163,8 +166,21 @@ def _panel_for(day, question, source):
     )
 
 
+@dataclass
+class Answered:
+    """The day's answer just recorded, and the credit a correct one earned (None for a wrong one)."""
+
+    answer: DailyAnswer
+    credit: object = None  # credits.Award
+
+    @property
+    def correct(self):
+        """True when the answer was right."""
+        return self.answer.correct
+
+
 def answer(person, question_id, raw, day=None):
-    """Record the person's one answer for the day and credit a correct one; returns the DailyAnswer."""
+    """Record the person's one answer for the day and credit a correct one; returns an Answered."""
     day = day or today()
     if person is None or person.branch is None:
         raise ValidationError("您还没有所属党支部，暂不能参加每日一题")
@@ -189,9 +205,10 @@ def answer(person, question_id, raw, day=None):
             db.session.add(entry)
     except IntegrityError:
         raise ConflictError("您今天已经答过了，每日一题每天只能作答一次") from None
-    if entry.correct:
-        credits.award(person, CREDIT_RULE, credits.Source("daily_answer", entry.id), when=entry.answered_at)
-    return entry
+    if not entry.correct:
+        return Answered(entry)
+    return Answered(entry, credits.award(person, CREDIT_RULE, credits.Source("daily_answer", entry.id),
+                                         when=entry.answered_at))
 
 
 @dataclass

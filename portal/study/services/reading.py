@@ -196,8 +196,17 @@ def _seconds_left(article, started, now):
     return max(0, int(-(-left // 1)))
 
 
+@dataclass
+class Finished:
+    """A "我已读完": the read that stands, whether this request recorded it, and the credit it earned."""
+
+    read: ArticleRead
+    new: bool
+    credit: object = None  # credits.Award, for a new read
+
+
 def finish_reading(user, article_id, token, today=None):
-    """Record "我已读完" if this person's visit to this article is old enough; returns (read, new).
+    """Record "我已读完" if this person's visit to this article is old enough; returns a Finished.
 
     Once per person and article: a second or concurrent confirmation returns the first read, and
     only the first earns the study_read credit (in the same transaction).
@@ -213,7 +222,7 @@ def finish_reading(user, article_id, token, today=None):
     if started is None:
         existing = reads_of(person, [article.id]).get(article.id)
         if existing is not None:
-            return existing, False
+            return Finished(existing, new=False)
         raise ValidationError("阅读记录无效或已过期，请重新打开文章阅读后再确认")
     left = _seconds_left(article, started, now)
     if left > 0:
@@ -227,6 +236,6 @@ def finish_reading(user, article_id, token, today=None):
         existing = reads_of(person, [article.id]).get(article.id)
         if existing is None:  # pragma: no cover - the unique key is the only constraint that can fail
             raise NotFound("文章不存在") from None
-        return existing, False
-    credits.award(person, CREDIT_RULE, credits.Source(CREDIT_SOURCE, read.id), when=now)
-    return read, True
+        return Finished(existing, new=False)
+    return Finished(read, new=True,
+                    credit=credits.award(person, CREDIT_RULE, credits.Source(CREDIT_SOURCE, read.id), when=now))

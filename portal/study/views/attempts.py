@@ -105,7 +105,8 @@ def attempt_submit(attempt_id):
     result = run_service(lambda: attempts.hand_in(current_user, attempt_id, request.form))
     if result is not FAILED:
         if result.saved:
-            flash(f"已交卷，得分 {result.attempt.score:g}", "success")
+            credit = result.credit.message if result.credit is not None else "只有第一次作答计入学习积分"
+            flash(f"已交卷，得分 {result.attempt.score:g}。积分：{credit}", "success")
         else:
             flash(result.message, "warning")
     return redirect(url_for("study.attempt_page", attempt_id=attempt_id))

@@ -37,7 +37,7 @@ def daily_answer():
     saved = run_service(lambda: daily.answer(current_user.person, question_id, raw))
     if saved is not FAILED:
         if saved.correct:
-            flash("回答正确！", "success")
+            flash(f"回答正确！积分：{saved.credit.message}", "success")
         else:
             flash("回答错误，请看正确答案和解析", "warning")
     return redirect(_safe_next(url_for("study.daily_page")) + "#daily-question")

@@ -50,8 +50,10 @@ def article_read(article_id):
     if result is FAILED:
         # The same page again, the reader's own visit (if the token was one) still running.
         return _article_page(article_id, form.token.data, status=400)
-    _read, new = result
-    flash("已记录本篇学习，积分已计入" if new else "这篇文章您已经读过了，学习记录只计一次", "success")
+    if result.new:
+        flash(f"已记录本篇学习。积分：{result.credit.message}", "success")
+    else:
+        flash("这篇文章您已经读过了，学习记录只计一次", "info")
     return redirect(url_for("study.today"))
 
 
