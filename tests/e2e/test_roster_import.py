@@ -5,38 +5,42 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import check_layout, identifier_of, login
 from tests.roster.importing import person_row, xlsx_bytes
 
+FORM = "[data-testid=import-form]"
 
-def test_upload_shows_checking_then_the_report_offers_the_error_sheet(page, world):
-    """While the server checks, the button reads 正在检查… and is disabled; the report links the sheet."""
-    login(page, identifier_of(world.users.admin))
-    page.goto("/roster/import")
-    check_layout(page)
-    held = []  # the upload's request, answered once the busy state has been seen
 
-    def hold(route):
-        if route.request.method == "POST":
-            held.append(route)
-        else:
-            route.continue_()
-
-    page.route("**/roster/import", hold)
+def choose_file(page):
     rows = [person_row(700), person_row(701, 手机号="1")]
     page.get_by_label("花名册文件（.xlsx 或 .csv）").set_input_files(
         files=[{"name": "花名册.xlsx", "mimeType": "application/octet-stream", "buffer": xlsx_bytes(rows)}])
-    page.locator("[data-testid=import-form] button[type=submit]").click(no_wait_after=True)
-    # The upload is held, so the page is still the form; locators would wait for the navigation.
-    state = page.evaluate("""() => {
-        const button = document.querySelector("[data-testid=import-form] button[type=submit]");
-        return [button.textContent.trim(), button.disabled, document.querySelector("[role=status]").textContent];
-    }""")
-    assert state[0] == "正在检查…" and state[1] is True and state[2].startswith("正在检查…")
-    for _ in range(200):  # the route callback runs while Playwright is waiting on something
-        if held:
-            break
-        page.wait_for_timeout(25)
-    assert len(held) == 1
-    held[0].continue_()
+
+
+def test_the_button_says_checking_and_is_disabled_once_the_form_is_sent(page, world):
+    """The busy state is set by the submit event itself, so a second tap cannot send the file again."""
+    login(page, identifier_of(world.users.admin))
+    page.goto("/roster/import")
+    choose_file(page)
+    # Registered after the page's own handler, so it runs second: the page sets the busy state,
+    # then this listener stops the navigation and the state can be read at leisure.
+    page.evaluate(f"""() => document.querySelector("{FORM}")
+        .addEventListener("submit", (event) => event.preventDefault())""")
+    page.locator(f"{FORM} button[type=submit]").click()
+    button = page.locator(f"{FORM} button[type=submit]")
+    expect(button).to_be_disabled()
+    expect(button).to_have_text("正在检查…")
+    expect(page.get_by_role("status")).to_contain_text("正在检查…")
+
+
+def test_upload_posts_once_and_the_report_offers_the_error_sheet(page, world):
+    """A real tap still sends the form (the disabled button is unnamed) and the report links the sheet."""
+    login(page, identifier_of(world.users.admin))
+    page.goto("/roster/import")
+    check_layout(page)
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    choose_file(page)
+    page.locator(f"{FORM} button[type=submit]").click()
     expect(page.get_by_role("heading", name="导入检查结果", level=1)).to_be_visible()
+    assert len([url for url in posts if url.endswith("/roster/import")]) == 1
     expect(page.get_by_test_id("error-download")).to_have_text("下载全部 1 行错误（Excel）")
     with page.expect_download() as download:
         page.get_by_test_id("error-download").click()

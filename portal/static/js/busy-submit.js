@@ -16,8 +16,9 @@
     button.parentNode.appendChild(status);
 
     form.addEventListener("submit", function () {
-      // Disabled after this event, so the browser still sends the form once.
-      window.setTimeout(function () { button.disabled = true; }, 0);
+      // Disabled at once, so a second tap cannot send the file again; this submission goes on
+      // (the button has no name, so the form's data loses nothing).
+      button.disabled = true;
       button.textContent = "";
       var spinner = document.createElement("span");
       spinner.className = "spinner-border spinner-border-sm me-1";
