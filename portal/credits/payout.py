@@ -99,7 +99,7 @@ def payout_sheet(period):
         .outerjoin(Organisation, Organisation.id == SnapshotRow.branch_id)
         .where(SnapshotRow.period_id == frozen.id)
         .order_by(Organisation.sort_order.is_(None), Organisation.sort_order, SnapshotRow.branch_id,
-                  SnapshotRow.points.desc(), Person.name_pinyin, Person.id)
+                  SnapshotRow.points.desc(), Person.name_sort, Person.id)
     ).all()
     groups = {}
     for person_id, name, employee_no, points, branch_id, branch_name in rows:

@@ -101,7 +101,7 @@ def person_ranking(period, branch_ids=None, *, person_ids=None, limit=None, offs
                func.coalesce(Organisation.name, "").label("branch_name"), ranked.c.points)
         .join(Person, Person.id == ranked.c.person_id)
         .outerjoin(Organisation, Organisation.id == ranked.c.branch_id)
-        .order_by(ranked.c.rank, Person.name_pinyin, Person.id)
+        .order_by(ranked.c.rank, Person.name_sort, Person.id)
         .offset(offset)
     )
     if person_ids is not None:

@@ -2,7 +2,7 @@
 
 # Common surnames with rough weights; the Shanxi coalfields add 郭、武、闫、贾、韩、牛、
 # 乔、霍、申、原、靳 well above their national rank. 曾 and 翟 are left out: pypinyin reads
-# them as ceng/di out of context, so pinyin search would miss them (see roster.name_keys).
+# them as ceng/di out of context, so pinyin search would miss them (see roster.pinyin).
 SURNAMES = {
     "王": 90, "李": 85, "张": 80, "刘": 70, "赵": 45, "杨": 40, "郭": 38, "陈": 30,
     "武": 28, "闫": 26, "贾": 24, "韩": 24, "梁": 22, "高": 22, "马": 20, "孙": 18,

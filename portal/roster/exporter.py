@@ -30,7 +30,7 @@ def export_roster(actor, branch_id=None):
         .outerjoin(branch, Person.branch_id == branch.id)
         .outerjoin(group, Person.group_id == group.id)
         .where(scope)
-        .order_by(branch.sort_order, branch.id, Unit.name, Person.name_pinyin, Person.id)
+        .order_by(branch.sort_order, branch.id, Unit.name, Person.name_sort, Person.id)
         .execution_options(yield_per=1000)
     )
     if branch_id:

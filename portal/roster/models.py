@@ -106,7 +106,7 @@ class Person(TimestampMixin, db.Model):
 
     __tablename__ = "person"
     __table_args__ = (
-        Index("ix_person_branch_status_name", "branch_id", "status", "name_pinyin"),
+        Index("ix_person_branch_status_name", "branch_id", "status", "name_sort"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,6 +114,8 @@ class Person(TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
     name_pinyin: Mapped[str] = mapped_column(String(120), nullable=False, default="", index=True)
     name_initials: Mapped[str] = mapped_column(String(20), nullable=False, default="", index=True)
+    # The roster's order: surname syllable first, then the given name's (roster.pinyin.sort_key).
+    name_sort: Mapped[str] = mapped_column(String(240), nullable=False, default="")
     gender: Mapped[str] = mapped_column(String(2), nullable=False)
     birth_date: Mapped[date] = mapped_column(Date, nullable=False)
     id_cipher: Mapped[str] = mapped_column(String(200), nullable=False)

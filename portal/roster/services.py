@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-from pypinyin import lazy_pinyin
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -24,6 +23,7 @@ from portal.roster.models import (
     PoliticalStatus,
     Unit,
 )
+from portal.roster.pinyin import name_keys
 
 # --- organisations -------------------------------------------------------------------
 
@@ -134,7 +134,7 @@ def scope_condition(actor, permission, branches=None):
     """A WHERE clause limiting people to the branches the actor holds `permission` on.
 
     The branch ids are written out (not a sub-select) so the database can use the
-    (branch_id, status, name_pinyin) index; callers that already hold the actor's branches
+    (branch_id, status, name_sort) index; callers that already hold the actor's branches
     pass them in to save the look-up.
     """
     if branches is None:
@@ -176,24 +176,6 @@ def find_person_by_id_number(number):
 
 # --- search ---------------------------------------------------------------------------------
 
-# Surnames whose reading differs from the character's everyday reading (曾 is zeng, not ceng).
-SURNAME_READINGS = {
-    "曾": "zeng", "翟": "zhai", "单": "shan", "解": "xie", "仇": "qiu", "朴": "piao", "查": "zha",
-    "区": "ou", "乐": "yue", "盖": "ge", "缪": "miao", "覃": "qin", "柏": "bai", "秘": "bi",
-    "尉": "yu", "员": "yun", "宓": "mi", "繁": "po", "种": "chong", "重": "chong",
-    "万": "wan", "沈": "shen", "贾": "jia", "褚": "chu", "尤": "you", "句": "gou", "阚": "kan",
-}
-
-
-def name_keys(name):
-    """Full pinyin and initials of a name, for search: 张三 -> ('zhangsan', 'zs')."""
-    syllables = lazy_pinyin(name, errors="ignore")
-    if name and name[0] in SURNAME_READINGS and syllables:
-        syllables[0] = SURNAME_READINGS[name[0]]
-    syllables = [s.lower() for s in syllables]
-    return "".join(syllables)[:120], "".join(s[0] for s in syllables if s)[:20]
-
-
 def search_people(actor, q=None, branch_id=None, status=None, political_status=None,
                   page=1, per_page=30, branches=None):
     """People the actor may see, filtered and paginated, in a stable order.
@@ -211,7 +193,7 @@ def search_people(actor, q=None, branch_id=None, status=None, political_status=N
                Person.phone_tail, Person.status, Unit.name.label("unit_name"))
         .join(Unit, Unit.id == Person.unit_id)
         .where(*conditions)
-        .order_by(Person.name_pinyin, Person.id)
+        .order_by(Person.name_sort, Person.id)
     )
     count = select(func.count(Person.id)).where(*conditions)
     pagination = paginate_rows(rows, count, page, per_page)
@@ -332,9 +314,9 @@ def person_fields(*, name, gender, id_number, phone, unit, employee_no=None, job
         raise ValidationError(f"单位“{unit.name}”尚未指定所属党支部", field="unit_id")
     if group is not None and group.parent_id != branch.id:
         raise ValidationError("党小组不属于该党支部", field="group_id")
-    pinyin, initials = name_keys(name)
+    pinyin, initials, sort = name_keys(name)
     return dict(
-        name=name, name_pinyin=pinyin, name_initials=initials, gender=info.gender,
+        name=name, name_pinyin=pinyin, name_initials=initials, name_sort=sort, gender=info.gender,
         birth_date=info.birth_date,
         id_cipher=crypto.encrypt(info.number), id_hash=crypto.blind_index("id", info.number),
         id_tail=info.number[:4] + info.number[-4:],

@@ -31,6 +31,18 @@ def test_pinyin_initials_find_people(client, world):
     assert "李四" in client.get("/roster/?q=李").get_data(as_text=True)
 
 
+def test_the_roster_sorts_by_the_surnames_syllable_then_the_given_name(client, world):
+    for name in ("刘洋", "程刚", "李娜", "陈伟", "李明", "曾强"):
+        make_person(world.unit_b, name)
+    db.session.commit()
+    login(client, world.users.committee)
+    page = client.get(f"/roster/?branch={world.branch_b.id}").get_data(as_text=True)
+    shown = [name for name in re.findall(r"<strong>([^<]+)</strong>", page)
+             if name in {"刘洋", "程刚", "李娜", "陈伟", "李明", "曾强", "刘委员", "陈五"}]
+    # chen < cheng (陈 before 程), li < liu (刘 after every 李), and 曾 read as zeng, not ceng.
+    assert shown == ["陈伟", "陈五", "程刚", "李明", "李娜", "刘委员", "刘洋", "曾强"]
+
+
 def test_filters_and_pagination(app, client, world):
     for i in range(35):
         make_person(world.unit_a, f"测试{i:02d}", political_status="群众")

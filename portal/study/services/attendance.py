@@ -206,7 +206,7 @@ def sheet(actor, meeting_id):
         select(MeetingReflection).where(MeetingReflection.meeting_id == meeting.id))}
     ended = meeting.has_ended()
     lines = []
-    for row in sorted(rows, key=lambda r: (r.person.name_pinyin, r.person_id)):
+    for row in sorted(rows, key=lambda r: (r.person.name_sort, r.person_id)):
         status = row.status
         if status == AttendanceStatus.EXPECTED and ended:
             status = AttendanceStatus.ABSENT

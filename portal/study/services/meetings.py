@@ -143,7 +143,7 @@ def branch_people(branch_id):
     """People on post in a branch, by name: whom the attendee and speaker lists offer."""
     return db.session.scalars(select(Person).where(
         Person.branch_id == branch_id, Person.status == PersonStatus.ON_POST,
-    ).order_by(Person.name_pinyin, Person.id)).all()
+    ).order_by(Person.name_sort, Person.id)).all()
 
 
 def selectable_people(branch_id, meeting_id=None):

@@ -139,7 +139,7 @@ def _detail(branch, articles):
         return []
     people = db.session.scalars(
         select(Person).where(Person.branch_id == branch.id, *_readers_condition())
-        .order_by(Person.name_pinyin, Person.id)).all()
+        .order_by(Person.name_sort, Person.id)).all()
     read_at = {
         (person_id, article_id): when for person_id, article_id, when in db.session.execute(
             select(ArticleRead.person_id, ArticleRead.article_id, ArticleRead.read_at)

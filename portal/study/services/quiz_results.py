@@ -92,7 +92,7 @@ def result_rows(actor, quiz):
     branch_ids = [b.id for b in quizzes.managed_branches(actor)]
     people = db.session.execute(
         select(Person, Organisation.name).join(Organisation, Organisation.id == Person.branch_id)
-        .where(quizzes.takers_condition(quiz, branch_ids)).order_by(Organisation.sort_order, Person.name_pinyin)
+        .where(quizzes.takers_condition(quiz, branch_ids)).order_by(Organisation.sort_order, Person.name_sort)
     ).all()
     counted = attempt_service.counted_attempts(quiz, [p.id for p, _ in people])
     rows = []

@@ -390,7 +390,7 @@ def overrides(quiz, actor):
     return db.session.scalars(
         select(QuizOverride).join(Person, Person.id == QuizOverride.person_id)
         .where(QuizOverride.quiz_id == quiz.id, Person.branch_id.in_(branch_ids))
-        .order_by(Person.name_pinyin, Person.id)
+        .order_by(Person.name_sort, Person.id)
     ).all()
 
 
@@ -398,7 +398,7 @@ def override_candidates(quiz, actor):
     """People expected to sit the test in the actor's branches (for choosing whom to override)."""
     branch_ids = [b.id for b in managed_branches(actor)]
     return db.session.scalars(
-        select(Person).where(takers_condition(quiz, branch_ids)).order_by(Person.name_pinyin, Person.id)).all()
+        select(Person).where(takers_condition(quiz, branch_ids)).order_by(Person.name_sort, Person.id)).all()
 
 
 def override_groups(quiz, actor):

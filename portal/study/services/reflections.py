@@ -71,7 +71,7 @@ def for_meeting(actor, meeting_id):
     """(session, its reflections by name) for the secretary."""
     meeting = meetings.get_managed(actor, meeting_id)
     rows = db.session.scalars(select(MeetingReflection).where(MeetingReflection.meeting_id == meeting.id)).all()
-    return meeting, sorted(rows, key=lambda r: (r.is_graded, r.person.name_pinyin, r.id))
+    return meeting, sorted(rows, key=lambda r: (r.is_graded, r.person.name_sort, r.id))
 
 
 def get_managed(actor, reflection_id):
