@@ -80,8 +80,9 @@ def test_member_studies_a_day_on_a_phone(page, world, now):
     for n in (1, 2):
         questions.nth(n).get_by_role("radio").first.check()
         expect(page.locator("[data-save-status]")).to_contain_text(f"第 {n + 1} 题已自动保存")
-    page.once("dialog", lambda dialog: dialog.accept())
-    follow(page.get_by_test_id("submit"))
+    page.get_by_test_id("submit").click()  # 交卷 asks in the page first
+    expect(page.get_by_test_id("confirm-unanswered")).to_have_text("已全部作答")
+    follow(page.get_by_test_id("confirm-submit"))
     expect(page.get_by_test_id("attempt-score")).to_be_visible()
     expect(page.get_by_test_id("review-waiting")).to_be_visible()
     expect(page.get_by_test_id("review-item")).to_have_count(0)  # no answers while the window is open

@@ -13,7 +13,7 @@ from tests.study.quiz_factories import actor_of, make_bank, make_quiz
 
 
 def test_member_takes_the_weekly_test_on_a_phone(page, world):
-    """Tick an option: saved without a button; reload: still ticked; 交卷: the score, no answers yet."""
+    """Tick an option: saved without a button; reload: still ticked; 交卷: confirmed, the score, no answers yet."""
     make_bank(world.committee)
     quiz = make_quiz(world.users.committee, world.committee, [world.branch_a],
                      rules=[RuleSpec("single", 2, tag="安全生产"), RuleSpec("true_false", 1)])
@@ -35,8 +35,9 @@ def test_member_takes_the_weekly_test_on_a_phone(page, world):
     assert stored and len(stored) == 1
     page.reload()  # a dropped connection or a closed tab: the answer is on the server
     expect(page.get_by_test_id("question").first.get_by_role("radio").nth(1)).to_be_checked()
-    page.once("dialog", lambda dialog: dialog.accept())
-    follow(page.get_by_test_id("submit"))
+    page.get_by_test_id("submit").click()  # 交卷 asks in the page first
+    expect(page.get_by_test_id("confirm-unanswered")).to_have_text("还有 2 题未作答：第 2、3 题")
+    follow(page.get_by_test_id("confirm-submit"))
     expect(page.get_by_test_id("attempt-score")).to_be_visible()
     expect(page.get_by_test_id("review-waiting")).to_contain_text("答案和解析将在测试截止")
     check_layout(page)

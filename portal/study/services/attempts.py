@@ -306,25 +306,69 @@ def close_if_expired(attempt, now=None):
 def mark_and_credit(attempt, answers=None, credit=True):
     """Mark every item with the test's policy, score out of 100 and credit the counted attempt once.
 
-    Returns the credits.Award for the counted attempt, or None for a later one (or credit=False).
+    The score is the sum of what each question earned of its points on the paper (points_of), so
+    it is what the result page adds up to. Returns the credits.Award for the counted attempt, or
+    None for a later one (or credit=False).
 
     Called once per attempt, by whoever won the guarded UPDATE that finished it. `answers`
     ({position: checked answer}, from the hand-in's form) replace the stored ones first.
     """
     answers = answers or {}
-    earned = 0.0
+    earned, tenths = 0.0, 0
+    points = points_of(attempt)
     for item in attempt.items:
         given = answers.get(item.position, item.given) or []
         if given != (item.given or []):  # unanswered is [] on a form and NULL before any save
             item.given = given
         item.fraction = marking.mark(item.kind, item.answer, given, partial=attempt.quiz.partial_policy)
         earned += item.points * item.fraction
-    attempt.score = round(100 * earned / attempt.total_points, 1) if attempt.total_points else 0.0
+        tenths += round(10 * marking.earned_points(points[item.position], item.fraction))
+    attempt.score = tenths / 10
     attempt.earned_points = round(earned, 2)
     if not credit or attempt.number != COUNTED_NUMBER:
         return None
-    return credits.award(attempt.person, credit_rules.WEEKLY_TEST, credits.Source("quiz_attempt", attempt.id),
+    return credits.award(attempt.person, credit_rules.WEEKLY_TEST, _credit_source(attempt),
                          when=attempt.finished_at, score=attempt.score)
+
+
+def _credit_source(attempt):
+    return credits.Source("quiz_attempt", attempt.id)
+
+
+def points_of(attempt):
+    """{position: the question's points out of 100 as the paper shows them}; they add up to 100."""
+    items = attempt.items
+    return dict(zip((i.position for i in items), marking.paper_points([i.points for i in items]), strict=True))
+
+
+# --- what the paper and the result tell the member --------------------------------------------------
+
+def unanswered_positions(attempt):
+    """Numbers of the questions with no saved answer, in paper order."""
+    return [item.position for item in attempt.items if not item.given]
+
+
+def unanswered_message(positions):
+    """还有 2 题未作答：第 3、7 题 (or 已全部作答), as the hand-in's confirmation says it."""
+    if not positions:
+        return "已全部作答"
+    return f"还有 {len(positions)} 题未作答：第 {'、'.join(str(p) for p in positions)} 题"
+
+
+def credit_message(attempt, note=""):
+    """What the result says about credit: what the ledger booked for this attempt, or why nothing.
+
+    `note` is the hand-in's credits.Award note (why nothing or fewer points were booked), known
+    only right after the hand-in; later the ledger entry alone says what was booked.
+    """
+    if attempt.number != COUNTED_NUMBER:
+        return "本次为练习，不计学习积分"
+    if attempt.is_open:
+        return ""
+    entry = credits.entry_for(credit_rules.WEEKLY_TEST, _credit_source(attempt), attempt.person_id)
+    if entry is not None:
+        return f"本次获得 {entry.points:+d} 学习积分" + (f"（{note}）" if note else "")
+    return f"本次未获得学习积分：{note}" if note else "本次未获得学习积分"
 
 
 def expired_attempt_ids(now=None, batch=500):

@@ -26,6 +26,10 @@ TRUE_WORDS = {"T", "TRUE", "对", "正确", "√", "✓", "✔", "是", "Y", "YE
 FALSE_WORDS = {"F", "FALSE", "错", "错误", "×", "✗", "✘", "X", "否", "N", "NO"}
 
 MAX_BLANK_LENGTH = 200
+# A weekly test is scored out of 100 (the pass mark and the credit rule say so); each question's
+# points on the paper are its share of that, so what the paper shows adds up to what it says.
+FULL_MARKS = 100
+_TENTHS = 10
 # Separators people put between option letters: "A,C,D", "A、C、D", "A C D", "A；C".
 _LETTER_SEPARATORS = re.compile(r"[\s,，、;；/|]+")
 # Punctuation a member may add at either end of a blank without meaning anything by it.
@@ -206,6 +210,33 @@ def _mark_fill(answer_key, given):
         if value and value in {normalise_text(a) for a in alternatives}:
             right += 1
     return right / len(answer_key)
+
+
+def paper_points(weights, full=FULL_MARKS):
+    """Each question's points out of `full` (one decimal), in proportion to its weight; they add up to `full`.
+
+    The weights are the points the test's rules give each question (5 for a single choice, say);
+    `full` is shared out in tenths by the largest remainder, the earlier question first on a tie,
+    so a paper of three equal questions shows 33.4, 33.3 and 33.3.
+    """
+    total = sum(weights)
+    if total <= 0:
+        return [0.0 for _ in weights]
+    units = full * _TENTHS
+    shares = [units * weight // total for weight in weights]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(units * weights[i] % total), i))
+    for index in by_remainder[:units - sum(shares)]:
+        shares[index] += 1
+    return [share / _TENTHS for share in shares]
+
+
+def earned_points(points, fraction):
+    """The points (one decimal) a question worth `points` gives for the `fraction` of it earned.
+
+    Rounded half to even in tenths (half of 33.3 is 16.6), so that a score, the sum of these,
+    is what the member can add up on the result page.
+    """
+    return round(round(points * _TENTHS) * (fraction or 0.0)) / _TENTHS
 
 
 def is_correct(kind, answer_key, given):
