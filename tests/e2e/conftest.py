@@ -63,6 +63,8 @@ VIEWPORTS = {
 # portal.css makes buttons, inputs and nav links 44px tall below this width.
 PHONE_MAX_WIDTH = 576
 MIN_TAP_HEIGHT = 40
+# A radio's or checkbox's label (or its .form-check row) is the target: 44px, as portal.css makes it.
+MIN_LABEL_HEIGHT = 44
 ARTIFACTS = Path("test-artifacts") / "e2e"
 _REPORTS = pytest.StashKey[dict]()
 
@@ -338,18 +340,38 @@ _WIDTH_JS = """(width) => {
     return {scroll: document.documentElement.scrollWidth, inner: window.innerWidth, wide: wide.slice(0, 8)};
 }"""
 
-# Visible links, buttons and fields in a scope shorter than `min` pixels.
-_TAP_JS = """([scope, min]) => {
+# Visible links, buttons and fields in a scope shorter than `min` pixels. A radio or checkbox is
+# tapped through its label: the label's box, or the .form-check row around it, is measured
+# (`labelMin` tall at least); one with neither is measured itself.
+_TAP_JS = """([scope, min, labelMin]) => {
     const small = [];
     const targets = 'a[href], button, select, textarea, '
         + 'input:not([type=hidden]):not([type=checkbox]):not([type=radio])';
+    const shown = (el) => {
+        const box = el.getBoundingClientRect();
+        return box.width && box.height && getComputedStyle(el).visibility !== 'hidden' ? box : null;
+    };
     for (const root of document.querySelectorAll(scope)) {
         for (const el of root.querySelectorAll(targets)) {
-            const box = el.getBoundingClientRect();
-            if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
-            if (box.height < min) {
+            const box = shown(el);
+            if (box && box.height < min) {
                 const text = (el.innerText || el.value || el.name || '').trim().slice(0, 20);
                 small.push(`${el.tagName.toLowerCase()} "${text}" ${Math.round(box.height)}px`);
+            }
+        }
+        for (const el of root.querySelectorAll('input[type=checkbox], input[type=radio]')) {
+            const label = el.labels && el.labels.length ? el.labels[0] : el.closest('label');
+            const row = el.closest('.form-check');
+            const boxes = [label, row].filter(Boolean).map(shown).filter(Boolean);
+            if (!boxes.length) {
+                const own = shown(el);
+                if (own && own.height < labelMin) small.push(`${el.type} "${el.name}" ${Math.round(own.height)}px`);
+                continue;
+            }
+            const tallest = Math.max(...boxes.map((b) => b.height));
+            if (tallest < labelMin) {
+                const text = ((label && label.innerText) || el.name || '').trim().slice(0, 20);
+                small.push(`${el.type} label "${text}" ${Math.round(tallest)}px`);
             }
         }
     }
@@ -370,12 +392,14 @@ def assert_no_horizontal_scroll(page):
 
 
 def assert_tap_targets(page, scope="main"):
-    """At phone size every visible link, button and field in `scope` is at least 40px tall."""
+    """At phone size every visible link, button and field in `scope` is at least 40px tall,
+    and every radio's and checkbox's label (or its .form-check row) at least 44px."""
     if not is_phone(page):
         return
     wait_until_loaded(page)  # without portal.css's 44px rule Bootstrap's controls are 38px
-    small = page.evaluate(_TAP_JS, [scope, MIN_TAP_HEIGHT])
-    assert not small, f"{page.url} 触控目标低于 {MIN_TAP_HEIGHT}px：{small}"
+    small = page.evaluate(_TAP_JS, [scope, MIN_TAP_HEIGHT, MIN_LABEL_HEIGHT])
+    assert not small, (
+        f"{page.url} 触控目标低于 {MIN_TAP_HEIGHT}px（单选框、复选框的标签低于 {MIN_LABEL_HEIGHT}px）：{small}")
 
 
 def check_layout(page):
