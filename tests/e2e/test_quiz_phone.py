@@ -76,6 +76,7 @@ def test_hand_in_warns_about_the_unanswered_and_the_result_says_the_credit(page,
     for position in answered:
         _answer(page, position)
     expect(page.get_by_test_id("answered-count")).to_have_text(f"已答 {QUESTIONS - 2}/{QUESTIONS}")
+    expect(page.get_by_test_id("unanswered-count")).to_have_text("还有 2 题未作答：第 3、7 题")
     submit = page.get_by_test_id("submit")
     box = submit.bounding_box()
     main = page.locator("main form[data-quiz-form]").bounding_box()

@@ -13,6 +13,7 @@
   var status = document.querySelector("[data-save-status]");
   var state = document.querySelector("[data-save-state]");
   var answeredCount = document.querySelector("[data-answered]");
+  var summary = form.querySelector("[data-unanswered-summary]");
   var clock = document.querySelector("[data-remaining]");
   var endsAt = Date.now() + (parseInt(clock.getAttribute("data-remaining"), 10) || 0) * 1000;
   var submit = form.querySelector("[data-testid=submit]");
@@ -65,7 +66,9 @@
   }
 
   function count() {
-    answeredCount.textContent = String(fieldsets().length - unanswered().length);
+    var missing = unanswered();
+    answeredCount.textContent = String(fieldsets().length - missing.length);
+    summary.textContent = unansweredText(missing);
   }
 
   function body(fieldset) {
