@@ -25,6 +25,8 @@ from portal.roster.models import (
 )
 from portal.roster.pinyin import name_keys
 
+NAME_MAX = 80  # organisation and unit names (their columns' length)
+
 # --- organisations -------------------------------------------------------------------
 
 def root_organisation():
@@ -36,27 +38,48 @@ def root_organisation():
 
 def create_organisation(name, kind, parent=None, sort_order=0):
     """Add an organisation under `parent`, checking the tree's shape."""
-    name = text.clean(name or "")
+    name = organisation_name(name)
     kind = OrgKind(kind)
-    if not name:
-        raise ValidationError("请填写组织名称", field="name")
-    if parent is None and kind != OrgKind.COMMITTEE:
-        raise ValidationError("只有党委可以作为最上级组织", field="parent_id")
-    if parent is not None and kind not in ORG_CHILD_KINDS[OrgKind(parent.kind)]:
-        raise ValidationError(
-            f"{parent.kind_label}下不能设立{ORG_KIND_LABELS[kind]}", field="kind"
-        )
-    sibling = select(Organisation.id).where(Organisation.name == name)
-    sibling = sibling.where(
-        Organisation.parent_id == parent.id if parent else Organisation.parent_id.is_(None)
-    )
-    if db.session.scalar(sibling):
-        raise ConflictError("同一上级下已有同名组织", field="name")
+    check_placement(kind, parent)
+    check_sibling_name(name, parent)
     org = Organisation(name=name, kind=kind, parent=parent, sort_order=sort_order)
     db.session.add(org)
     db.session.flush()
     org.path = f"{parent.path if parent else '/'}{org.id}/"
     return org
+
+
+def organisation_name(name):
+    """An organisation's name under the text rule, or ValidationError (blank, too long)."""
+    name = text.clean(name or "")
+    if not name:
+        raise ValidationError("请填写组织名称", field="name")
+    if len(name) > NAME_MAX:
+        raise ValidationError(f"组织名称不能超过 {NAME_MAX} 个字", field="name")
+    return name
+
+
+def check_placement(kind, parent, field="kind"):
+    """Refuse a kind of organisation that may not sit directly under `parent` (None: the top)."""
+    kind = OrgKind(kind)
+    if parent is None and kind != OrgKind.COMMITTEE:
+        raise ValidationError("只有党委可以作为最上级组织", field="parent_id")
+    if parent is not None and kind not in ORG_CHILD_KINDS[OrgKind(parent.kind)]:
+        raise ValidationError(
+            f"{parent.kind_label}下不能设立{ORG_KIND_LABELS[kind]}", field=field
+        )
+
+
+def check_sibling_name(name, parent, exclude_id=None):
+    """Refuse a name another organisation under the same parent already has."""
+    sibling = select(Organisation.id).where(Organisation.name == name)
+    sibling = sibling.where(
+        Organisation.parent_id == parent.id if parent else Organisation.parent_id.is_(None)
+    )
+    if exclude_id is not None:
+        sibling = sibling.where(Organisation.id != exclude_id)
+    if db.session.scalar(sibling):
+        raise ConflictError("同一上级下已有同名组织", field="name")
 
 
 def organisation_tree():
@@ -110,17 +133,38 @@ def branch_rows(scopes):
 
 def create_unit(name, branch=None):
     """Add an administrative unit (队组/科室), optionally looked after by a branch."""
-    name = text.clean(name or "")
-    if not name:
-        raise ValidationError("请填写单位名称", field="name")
-    if branch is not None and branch.kind != OrgKind.BRANCH:
-        raise ValidationError("单位只能归属到党支部", field="branch_id")
-    if db.session.scalar(select(Unit.id).where(Unit.name == name)):
-        raise ConflictError("已有同名单位", field="name")
+    name = unit_name(name)
+    check_unit_branch(branch)
+    check_unit_name_free(name)
     unit = Unit(name=name, branch=branch)
     db.session.add(unit)
     db.session.flush()
     return unit
+
+
+def unit_name(name):
+    """A unit's name under the text rule, or ValidationError (blank, too long)."""
+    name = text.clean(name or "")
+    if not name:
+        raise ValidationError("请填写单位名称", field="name")
+    if len(name) > NAME_MAX:
+        raise ValidationError(f"单位名称不能超过 {NAME_MAX} 个字", field="name")
+    return name
+
+
+def check_unit_branch(branch):
+    """Refuse anything but a branch (党支部) as the organisation looking after a unit."""
+    if branch is not None and branch.kind != OrgKind.BRANCH:
+        raise ValidationError("单位只能归属到党支部", field="branch_id")
+
+
+def check_unit_name_free(name, exclude_id=None):
+    """Refuse a name another unit already has (unit names are unique across the mine)."""
+    clash = select(Unit.id).where(Unit.name == name)
+    if exclude_id is not None:
+        clash = clash.where(Unit.id != exclude_id)
+    if db.session.scalar(clash):
+        raise ConflictError("已有同名单位", field="name")
 
 
 def units():
