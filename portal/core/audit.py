@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "org_created": "新增组织",
     "org_updated": "修改组织",
     "unit_created": "新增单位",
+    "unit_updated": "修改单位",
     "credit_rule_changed": "修改积分规则",
     "credit_adjusted": "手动加减积分",
     "credit_reversed": "冲销积分",

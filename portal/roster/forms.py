@@ -43,6 +43,20 @@ class UnitForm(CreatingForm):
     branch_id = SelectField("所属党支部", coerce=int)
 
 
+class OrganisationEditForm(PortalForm):
+    """Rename an organisation or move it under another parent (the view drops the parent for the top one)."""
+
+    name = StringField("名称", validators=[DataRequired("请填写名称"), Length(max=80)])
+    parent_id = SelectField("上级组织", coerce=int)
+
+
+class UnitEditForm(PortalForm):
+    """Rename a unit or give it to another branch."""
+
+    name = StringField("单位名称", validators=[DataRequired("请填写单位名称"), Length(max=80)])
+    branch_id = SelectField("所属党支部", coerce=int)
+
+
 class ImportForm(PortalForm):
     """Upload a roster sheet (.xlsx or .csv)."""
 

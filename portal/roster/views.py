@@ -7,9 +7,16 @@ from wtforms.fields.choices import SelectChoice
 from portal.core import cache
 from portal.core.forms import FAILED, run_service
 from portal.core.permissions import require
-from portal.roster import exporter, importer, services
+from portal.roster import exporter, importer, orgs, services
 from portal.roster.dates import DatePrecision
-from portal.roster.forms import ImportForm, OrganisationForm, PersonForm, UnitForm
+from portal.roster.forms import (
+    ImportForm,
+    OrganisationEditForm,
+    OrganisationForm,
+    PersonForm,
+    UnitEditForm,
+    UnitForm,
+)
 from portal.roster.models import PersonStatus, PoliticalStatus
 
 blueprint = Blueprint("roster", __name__, url_prefix="/roster")
@@ -131,9 +138,11 @@ def org_list():
 
 
 def _org_page(org_form, unit_form, status=200):
+    tree, units, root = services.organisation_tree(), services.units(), services.root_organisation()
     return render_template(
-        "roster/org_list.html", orgs=services.organisation_tree(), units=services.units(),
-        org_form=org_form, unit_form=unit_form,
+        "roster/org_list.html", orgs=tree, units=units, org_form=org_form, unit_form=unit_form,
+        editable_orgs={o.id for o in tree if orgs.may_edit_organisation(current_user, o)},
+        editable_units={u.id for u in units if orgs.may_edit_unit(current_user, u, root)},
     ), status
 
 
@@ -177,6 +186,48 @@ def unit_create():
             flash(f"单位“{added.name}”已添加", "success")
             return redirect(url_for("roster.org_list"))
     return _org_page(_org_form(), form, status=400)
+
+
+@blueprint.route("/orgs/<int:org_id>/edit", methods=["GET", "POST"])
+@require("org.manage")
+def org_edit(org_id):
+    """Rename an organisation or move it (with its subtree and people) under one the user manages."""
+    org = orgs.editable_organisation(current_user, org_id)
+    form = OrganisationEditForm(obj=org)
+    if org.parent_id is None:
+        del form.parent_id  # the top organisation stays at the top
+    else:
+        form.parent_id.choices = [SelectChoice(o.id, "　" * o.depth + o.name)
+                                  for o in orgs.parent_choices(current_user, org)]
+    if form.validate_on_submit():
+        parent_id = form.parent_id.data if "parent_id" in form else None
+        change = run_service(lambda: orgs.edit_organisation(current_user, org_id, form.name.data, parent_id), form)
+        if change is not FAILED:
+            flash(change.summary, "success" if change.changed else "info")
+            return redirect(url_for("roster.org_list"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("roster/org_edit.html", form=form, org=org), status
+
+
+@blueprint.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@require("org.manage")
+def unit_edit(unit_id):
+    """Rename a unit or give it to another branch the user manages; its people's branch follows."""
+    unit = orgs.editable_unit(current_user, unit_id)
+    form = UnitEditForm(obj=unit)
+    choices = [SelectChoice(b.id, b.name) for b in orgs.branch_choices(current_user, unit)]
+    if unit.branch_id is None:
+        form.branch_id.data = form.branch_id.data or 0
+        choices.insert(0, SelectChoice(0, "（未指定党支部）"))
+    form.branch_id.choices = choices
+    if form.validate_on_submit():
+        branch_id = form.branch_id.data or None
+        change = run_service(lambda: orgs.edit_unit(current_user, unit_id, form.name.data, branch_id), form)
+        if change is not FAILED:
+            flash(change.summary, "success" if change.changed else "info")
+            return redirect(url_for("roster.org_list"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("roster/unit_edit.html", form=form, unit=unit), status
 
 
 @blueprint.route("/import", methods=["GET", "POST"])

@@ -45,6 +45,8 @@ EXPECTED = {
     "roster.org_list": ("GET", {"admin", "committee"}),
     "roster.org_create": ("POST", {"admin", "committee"}),
     "roster.unit_create": ("POST", {"admin", "committee"}),
+    "roster.org_edit": ("GET", {"admin", "committee"}),
+    "roster.unit_edit": ("GET", {"admin", "committee"}),
     "roster.import_start": ("GET", {"admin", "committee"}),
     "roster.import_accept": ("POST", {"admin", "committee"}),
     "roster.import_template": ("GET", {"admin", "committee"}),
@@ -157,6 +159,8 @@ def _url(app, endpoint, world):
         "code": "study_read",
         "entry_id": 999999,
         "message_id": 999999,
+        "org_id": world.branch_a.id,
+        "unit_id": world.unit_a.id,
     }
     if {"article_id", "assignment_id"} & set(rule.arguments):
         values.update(_article_values(world))
