@@ -11,6 +11,9 @@ The harness
   so is a page answered 4xx/5xx) and no uncaught script error, and the server must have
   answered no request with a 5xx; the `expected_errors` fixture lists deliberate ones.
 - When a test fails, test-artifacts/e2e/<test id>.png (full page), .html and .log are saved.
+- A test marked `@pytest.mark.axe` gets its context with Playwright's `bypass_csp`, so that
+  tests/e2e/axe.py can inject axe-core while the portal's CSP stays as strict as it is; such a
+  context cannot report CSP violations, so the mark goes only on cases that run axe.
 - Nothing waits for a guessed time. A click returns when its navigation starts, and a heading
   can be visible while portal.css or a page script is still on its way (likely on a busy
   machine), so `follow` waits for the new page's load event, and `check_layout` and `open_menu`
@@ -30,14 +33,18 @@ Adding a case
    data-testid attributes to templates rather than matching on CSS classes.
 3. Call `check_layout(page)` on every page worth a look: no horizontal scrolling, and tap
    targets of at least 40px at phone size. `is_phone(page)` tells which size is running.
+   For accessibility, mark the case `@pytest.mark.axe` and call `assert_accessible(page)` from
+   tests/e2e/axe.py: no critical or serious axe-core violation.
 4. The `e2e` marker is added automatically; `pytest -m "not e2e"` leaves these tests out.
 """
 
+import importlib.util
 import os
 import re
 import shutil
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -67,6 +74,8 @@ MIN_TAP_HEIGHT = 40
 MIN_LABEL_HEIGHT = 44
 ARTIFACTS = Path("test-artifacts") / "e2e"
 _REPORTS = pytest.StashKey[dict]()
+# The browser contexts created with bypass_csp (for `@pytest.mark.axe` cases).
+_BYPASSING_CSP = weakref.WeakSet()
 
 
 def _chromium_path():
@@ -78,6 +87,8 @@ def _missing():
     """Why the browser tests cannot run here, or None."""
     if sync_playwright is None:
         return "未安装 playwright（pip install -r requirements-dev.txt）"
+    if importlib.util.find_spec("axe_playwright_python") is None:
+        return "未安装 axe-playwright-python（pip install -r requirements-dev.txt）"
     path = _chromium_path()
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         return f"未找到 chromium：{path}（apt-get install chromium）"
@@ -244,8 +255,14 @@ def expected_errors():
 
 @pytest.fixture()
 def page(request, browser, live, viewport, expected_errors):
-    """A fresh page at the test's viewport; fails the test on console, script or server errors."""
-    context = browser.new_context(base_url=live.url, **VIEWPORTS[viewport])
+    """A fresh page at the test's viewport; fails the test on console, script or server errors.
+
+    Marked `axe`, the test gets a context that bypasses the page's CSP (see tests/e2e/axe.py).
+    """
+    bypass_csp = request.node.get_closest_marker("axe") is not None
+    context = browser.new_context(base_url=live.url, bypass_csp=bypass_csp, **VIEWPORTS[viewport])
+    if bypass_csp:
+        _BYPASSING_CSP.add(context)
     context.set_default_timeout(10_000)
     page = context.new_page()
     problems = []
@@ -308,6 +325,11 @@ def follow(target):
     """
     with target.page.expect_navigation(wait_until="load"):
         target.click()
+
+
+def bypasses_csp(page):
+    """True if the page's context was created with bypass_csp (a test marked `axe`)."""
+    return page.context in _BYPASSING_CSP
 
 
 def is_phone(page):
