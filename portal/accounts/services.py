@@ -218,6 +218,14 @@ def revoke_role(actor, user, grant_id):
     end_other_sessions(user)
 
 
+def person_ids_holding(role, organisation_id):
+    """Ids of the people whose active accounts hold `role` granted on exactly this organisation."""
+    return set(db.session.scalars(
+        select(User.person_id).join(RoleGrant, RoleGrant.user_id == User.id).where(
+            RoleGrant.role == Role(role), RoleGrant.organisation_id == organisation_id,
+            User.active.is_(True), User.person_id.is_not(None))))
+
+
 def _admin_count():
     return db.session.scalar(
         select(func.count(func.distinct(RoleGrant.user_id)))

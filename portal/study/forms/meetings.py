@@ -21,6 +21,7 @@ from portal.study.models.meetings import (
     KIND_LABELS,
     SPEAKER_ROLE_LABELS,
     AttendanceStatus,
+    MeetingKind,
     SpeakerRole,
 )
 from portal.study.services.meetings import MAX_SPEAKERS, MeetingDraft, Speaker, Upload
@@ -61,14 +62,22 @@ class MeetingForm(CreatingForm):
     speakers = FieldList(FormField(SpeakerForm), min_entries=2, max_entries=MAX_SPEAKERS)
     materials = TextAreaField("学习材料（Markdown）", validators=[Optional(), Length(max=20000)])
     attachments = MultipleFileField("附件（PDF、docx、xlsx、pptx、JPG、PNG，每个不超过 5 MB）")
+    # Only for a 党小组会: picking a group ticks its members (meeting-form.js; the service, when no list is given).
+    group_id = SelectField("党小组", coerce=_int_or_none, choices=[], validate_choice=False)
     attendee_ids = CheckboxListField("应到人员", coerce=int)
 
-    def offer_people(self, people):
-        """Fill the attendee and speaker choices with the branch's people."""
+    def offer_people(self, people, groups=()):
+        """Fill the attendee, speaker and group choices with the branch's people and 党小组."""
         self.attendee_ids.choices = [SelectChoice(p.id, f"{p.name}（{p.political_status}）") for p in people]
+        self.group_id.choices = [SelectChoice(OUTSIDE, "— 选择党小组 —")] + [SelectChoice(g.id, g.name) for g in groups]
         for entry in self.speakers:
             entry.form.person_id.choices = [SelectChoice(OUTSIDE, "— 不选（外部专家请填写姓名）—")] + [
                 SelectChoice(p.id, p.name) for p in people]
+
+    def preset(self, kind, group_id):
+        """A new session's kind and 党小组 as the address asked for them (an unknown kind: 每月一研讨)."""
+        self.kind.data = kind if kind in set(MeetingKind) else MeetingKind.SEMINAR
+        self.group_id.data = group_id
 
     def load(self, meeting, attendee_ids):
         """Show a session's values (or, for a new one, the default attendees) in the form."""
@@ -94,7 +103,7 @@ class MeetingForm(CreatingForm):
             materials=self.materials.data,
             speakers=[Speaker(e.form.role.data, e.form.person_id.data, e.form.name.data or "")
                       for e in self.speakers],
-            attendee_ids=list(self.attendee_ids.data or []),
+            attendee_ids=list(self.attendee_ids.data or []), group_id=self.group_id.data,
             uploads=[Upload(f.filename, f.read()) for f in files if f and f.filename],
         )
 

@@ -14,15 +14,17 @@ from pathlib import PurePath
 from flask import current_app
 from sqlalchemy import func, select
 
+from portal.accounts import services as accounts
 from portal.core import audit, uploads
 from portal.core.clock import LOCAL_TZ, format_local, utcnow
 from portal.core.exceptions import NotFound, PermissionDenied, ValidationError
+from portal.core.permissions import Role
 from portal.core.text import clean as clean_text
 from portal.core.text import clean_filename
 from portal.extensions import db
 from portal.inbox.services import notify_many
 from portal.roster import services as roster
-from portal.roster.models import Person, PersonStatus, PoliticalStatus
+from portal.roster.models import Organisation, OrgKind, Person, PersonStatus, PoliticalStatus
 from portal.study.models.meetings import (
     AttendanceStatus,
     Meeting,
@@ -50,7 +52,8 @@ ATTACHMENT_TYPES = {
     "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
 }
 EXTENSION_ALIASES = {"jpeg": "jpg"}
-# Who is expected by default: the branch's Party members and activists on post.
+# Who is expected by default: the branch's Party members and activists on post (for a 党小组会,
+# those of the chosen group; for a 支委会, the branch committee as the portal knows it).
 DEFAULT_STATUSES = (PoliticalStatus.FULL_MEMBER, PoliticalStatus.PROBATIONARY, PoliticalStatus.ACTIVIST)
 
 @dataclass
@@ -82,7 +85,8 @@ class MeetingDraft:
     online_url: str = ""
     materials: str = ""
     speakers: list = field(default_factory=list)
-    attendee_ids: list | None = None  # None: the branch's default list
+    attendee_ids: list | None = None  # None: the default list for the kind (and group)
+    group_id: int | None = None  # the 党小组 of a 党小组会: whose members the default list holds
     uploads: list = field(default_factory=list)
 
 
@@ -160,9 +164,59 @@ def attendee_ids(meeting_id):
     return [row.person_id for row in _attendee_rows(meeting_id)]
 
 
-def default_attendee_ids(branch_id):
-    """The default list: the branch's members, probationary members and activists on post."""
-    return [p.id for p in branch_people(branch_id) if p.political_status in DEFAULT_STATUSES]
+def branch_groups(branch_id):
+    """The branch's 党小组, in the tree's order: what the group picker offers."""
+    return db.session.scalars(select(Organisation).where(
+        Organisation.parent_id == branch_id, Organisation.kind == OrgKind.GROUP,
+    ).order_by(Organisation.sort_order, Organisation.id)).all()
+
+
+def committee_person_ids(branch_id):
+    """The branch committee (支委) as the portal knows it: whoever holds the secretary role on the branch.
+
+    That role is given to the 支部书记 and the 组织委员; other committee members (宣传委员, 纪检委员)
+    hold no role of their own, so the secretary ticks them by hand.
+    """
+    return accounts.person_ids_holding(Role.SECRETARY, branch_id)
+
+
+def default_attendee_ids(branch_id, kind=None, group_id=None):
+    """The default list for a session kind: see `invitation_defaults`."""
+    people = branch_people(branch_id)
+    key = _default_key(kind, group_id)
+    if key is None:
+        return []
+    committee = committee_person_ids(branch_id) if kind == MeetingKind.COMMITTEE else set()
+    return [p.id for p in people if key in _default_keys(p, committee)]
+
+
+def invitation_defaults(branch_id):
+    """{person id: the default lists they are on}, keyed as `_default_key` names them (for the form's script).
+
+    支委会: the branch committee (`committee_person_ids`); 党小组会: the chosen group's members and
+    activists on post; every other kind: the branch's members, probationary members and activists on post.
+    """
+    committee = committee_person_ids(branch_id)
+    return {p.id: sorted(_default_keys(p, committee)) for p in branch_people(branch_id)}
+
+
+def _default_key(kind, group_id):
+    """The name of a default list: the kind, or "group_meeting:<group id>"; None for a group meeting without a group."""
+    if kind == MeetingKind.GROUP:
+        return f"{MeetingKind.GROUP}:{group_id}" if group_id else None
+    return str(kind or MeetingKind.SEMINAR)
+
+
+def _default_keys(person, committee):
+    """The default lists a person of the branch is on."""
+    keys = set()
+    if person.id in committee:
+        keys.add(str(MeetingKind.COMMITTEE))
+    if person.political_status in DEFAULT_STATUSES:
+        keys.update(str(k) for k in MeetingKind if k not in (MeetingKind.COMMITTEE, MeetingKind.GROUP))
+        if person.group_id:
+            keys.add(f"{MeetingKind.GROUP}:{person.group_id}")
+    return keys
 
 
 # --- scheduling ---------------------------------------------------------------------------
@@ -171,7 +225,7 @@ def schedule(actor, branch_id, draft):
     """Create a session for a branch the actor manages, notify the expected attendees; audited."""
     branch = _branch_for(actor, branch_id)
     fields = _checked_fields(draft)
-    people = _checked_attendees(branch.id, draft.attendee_ids)
+    people = _checked_attendees(branch.id, draft)
     speakers = _checked_speakers(branch.id, draft.speakers)
     files = _checked_uploads(draft.uploads, already=0)
     meeting = Meeting(branch_id=branch.id, created_by_id=actor.id, checkin_code=new_code(),
@@ -194,7 +248,7 @@ def update(actor, meeting_id, draft):
     if meeting.is_cancelled:
         raise ValidationError("会议已取消，不能修改")
     fields = _checked_fields(draft)
-    wanted = set(_checked_attendees(meeting.branch_id, draft.attendee_ids, meeting.id))
+    wanted = set(_checked_attendees(meeting.branch_id, draft, meeting.id))
     speakers = _checked_speakers(meeting.branch_id, draft.speakers, meeting)
     files = _checked_uploads(draft.uploads, already=len(meeting.attachments))
     rows = {row.person_id: row for row in _attendee_rows(meeting.id)}
@@ -291,22 +345,42 @@ def _checked_fields(draft):
                 online_url=online_url, materials=materials)
 
 
-def _checked_attendees(branch_id, attendee_ids, meeting_id=None):
-    """The person ids to expect: each on post in the branch (or already on this session's list)."""
-    if attendee_ids is None:
-        ids = default_attendee_ids(branch_id)
+def _checked_attendees(branch_id, draft, meeting_id=None):
+    """The person ids to expect: each on post in the branch (or already on this session's list).
+
+    Without a list the draft takes the default for its kind (and, for a 党小组会, its group).
+    """
+    group_id = _checked_group(branch_id, draft)
+    if draft.attendee_ids is None:
+        ids = default_attendee_ids(branch_id, draft.kind, group_id)
         if not ids:
-            raise ValidationError("该支部没有在岗的党员或入党积极分子，请手动选择应到人员", field="attendee_ids")
+            raise ValidationError(_NO_DEFAULT.get(draft.kind, _NO_DEFAULT[None]), field="attendee_ids")
         return ids
     allowed = {p.id for p in branch_people(branch_id)}
     if meeting_id is not None:
         allowed |= {row.person_id for row in _attendee_rows(meeting_id)}
-    ids = list(dict.fromkeys(attendee_ids))
+    ids = list(dict.fromkeys(draft.attendee_ids))
     if not ids:
         raise ValidationError("请至少选择一名应到人员", field="attendee_ids")
     if any(pid not in allowed for pid in ids):
         raise ValidationError("应到人员只能从本支部在岗人员中选择", field="attendee_ids")
     return ids
+
+
+_NO_DEFAULT = {
+    MeetingKind.COMMITTEE: "系统中没有本支部支委的记录，请勾选参加支委会的支委",
+    MeetingKind.GROUP: "请选择党小组，或勾选参加党小组会的人员",
+    None: "该支部没有在岗的党员或入党积极分子，请手动选择应到人员",
+}
+
+
+def _checked_group(branch_id, draft):
+    """The draft's 党小组 (a group of this branch, for a 党小组会 only), or None."""
+    if draft.group_id is None or draft.kind != MeetingKind.GROUP:
+        return None
+    if draft.group_id not in {g.id for g in branch_groups(branch_id)}:
+        raise ValidationError("请选择本支部的党小组", field="group_id")
+    return draft.group_id
 
 
 def _check_removable(meeting, rows):

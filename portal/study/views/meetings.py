@@ -163,7 +163,7 @@ def meeting_create():
         if created is not FAILED:
             flash(f"已安排“{created.topic}”，应到人员已收到通知", "success")
             return _detail(created.id)
-    return render_template("study/meetings/form.html", form=form, branch=branch, meeting=None)
+    return _form_page(form, branch, None)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -178,16 +178,32 @@ def meeting_edit(meeting_id):
         if saved is not FAILED:
             flash("已保存；时间或地点有变化时，应到人员会收到通知", "success")
             return _detail(meeting_id)
-    return render_template("study/meetings/form.html", form=form, branch=meeting.branch, meeting=meeting)
+    return _form_page(form, meeting.branch, meeting)
 
 
 def _meeting_form(branch_id, meeting=None):
-    """The scheduling form offering the branch's people and, on GET, the current or default values."""
+    """The scheduling form offering the branch's people and 党小组 and, on GET, the current or default values.
+
+    A new session's form takes its kind and group from the address (?kind=group_meeting&group_id=3),
+    so that its default list of attendees is the one for that kind.
+    """
     form = MeetingForm(branch_id=branch_id)
     if request.method == "GET":
-        form.load(meeting, meetings.attendee_ids(meeting.id) if meeting else meetings.default_attendee_ids(branch_id))
-    form.offer_people(meetings.selectable_people(branch_id, meeting.id if meeting else None))
+        if meeting is None:
+            form.preset(request.args.get("kind"), request.args.get("group_id", type=int))
+        ids = (meetings.attendee_ids(meeting.id) if meeting
+               else meetings.default_attendee_ids(branch_id, form.kind.data, form.group_id.data))
+        form.load(meeting, ids)
+    form.offer_people(meetings.selectable_people(branch_id, meeting.id if meeting else None),
+                      meetings.branch_groups(branch_id))
     return form
+
+
+def _form_page(form, branch, meeting):
+    """The scheduling page, with what its script needs to tick each kind's default attendees."""
+    defaults = meetings.invitation_defaults(branch.id)
+    return render_template("study/meetings/form.html", form=form, branch=branch, meeting=meeting,
+                           defaults=defaults, has_committee=any("committee_meeting" in d for d in defaults.values()))
 
 
 @blueprint.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
