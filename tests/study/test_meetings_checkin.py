@@ -1,8 +1,10 @@
 """Check-in with the code: the window, wrong codes and the try limit, concurrency, the QR code,
 leave requests and the secretary's attendance sheet (with credits once per person and session)."""
 
+import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.core.audit import AuditEntry
@@ -74,6 +76,24 @@ def test_check_in_at_the_last_minute_of_the_session_counts(client, world, login_
     meeting = _meeting(now, world)
     _as(now, client, login_as, world.users.activist, START + timedelta(hours=2))
     assert "签到成功" in _checkin(client, meeting, meeting.checkin_code).get_data(as_text=True)
+
+
+def test_the_code_box_brings_up_the_number_pad(client, world, login_as, now):
+    meeting = _meeting(now, world)
+    _as(now, client, login_as, world.users.member, START)
+    page = client.get(f"/study/meetings/{meeting.id}/checkin").get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="code"[^>]*>', page).group(0)
+    assert 'inputmode="numeric"' in box and 'pattern="[0-9 ]*"' in box and 'autocomplete="off"' in box
+
+
+@pytest.mark.parametrize("typed", ["{a} {b}", "{wide}"])
+def test_the_code_as_the_board_shows_it_or_in_full_width_digits_counts(client, world, login_as, now, typed):
+    meeting = _meeting(now, world)
+    code = meeting.checkin_code
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in code)  # １２３４５６ from a Chinese keyboard
+    _as(now, client, login_as, world.users.member, START)
+    answer = _checkin(client, meeting, typed.format(a=code[:3], b=code[3:], wide=wide)).get_data(as_text=True)
+    assert "签到成功" in answer and _row(meeting, world.people.member).status == "present"
 
 
 def test_wrong_code_gets_a_clear_message_and_five_tries_at_most(client, world, login_as, now):

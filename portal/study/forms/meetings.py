@@ -117,8 +117,11 @@ class CancelForm(PortalForm):
 class CheckinForm(PortalForm):
     """A member's check-in with the code shown in the room."""
 
+    # The phone's number pad (full-width digits typed anyway are folded by CodeField).
     code = CodeField("签到码", validators=[DataRequired("请输入 6 位签到码"),
-                                          Length(max=12, message="签到码为 6 位数字")])
+                                          Length(max=12, message="签到码为 6 位数字")],
+                     render_kw={"inputmode": "numeric", "pattern": "[0-9 ]*", "autocomplete": "off",
+                                "enterkeyhint": "done"})
 
 
 class LeaveForm(PortalForm):

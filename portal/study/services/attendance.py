@@ -76,7 +76,8 @@ def check_in(person, meeting_id, code):
     if tries is None:
         raise ValidationError("签到码错误次数过多，本次会议已不能自助签到；请联系支部书记在签到表中为您登记",
                               field="code")
-    if not hmac.compare_digest((code or "").strip().encode(), meeting.checkin_code.encode()):
+    typed = "".join((code or "").split())  # the board shows the code as "123 456"
+    if not hmac.compare_digest(typed.encode(), meeting.checkin_code.encode()):
         left = MAX_CHECKIN_TRIES - tries
         if left == 0:
             audit.record("meeting_checkin_locked", target=meeting,
