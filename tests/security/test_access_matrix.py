@@ -98,7 +98,6 @@ EXPECTED = {
     "study.meeting_checkin_qr": ("GET", {"committee", "secretary"}),
     "study.meeting_code_regenerate": ("POST", {"committee", "secretary"}),
     "study.meeting_attendance": ("GET", {"committee", "secretary"}),
-    "study.meeting_attendance_mark": ("POST", {"committee", "secretary"}),
     "study.meeting_minutes": ("GET", {"committee", "secretary"}),
     "study.meeting_reflections": ("GET", {"committee", "secretary"}),
     "study.reflection_grade": ("POST", {"committee", "secretary"}),
@@ -233,7 +232,6 @@ ANSWERS = {
     "study.daily_answer": "/study/daily/",  # nothing to answer today: told so on the page
     "study.daily_unpick": "/study/daily/manage",
     "study.meeting_attachment_delete": "/study/meetings/",
-    "study.meeting_attendance_mark": "/study/meetings/",
     "study.meeting_cancel": "/study/meetings/",
     "study.meeting_code_regenerate": "/study/meetings/",
     "study.meeting_leave": "/study/meetings/",

@@ -1,5 +1,5 @@
 """Check-in with the code: the window, wrong codes and the try limit, concurrency, the QR code,
-leave requests and the secretary's attendance sheet (with credits once per person and session)."""
+leave requests and the sheet's counts (the secretary's one-pass sheet: test_meetings_attendance)."""
 
 import re
 from datetime import timedelta
@@ -228,27 +228,6 @@ def test_leave_can_be_withdrawn_before_the_start(client, world, login_as, now):
     client.post(f"/study/meetings/{meeting.id}/leave", data={"reason": "夜班"})
     client.post(f"/study/meetings/{meeting.id}/leave", data={"withdraw": "1"})
     assert _row(meeting, world.people.member).status == "expected"
-
-
-def test_secretary_marks_and_corrects_attendance_audited_credits_once(client, world, login_as, now):
-    meeting = _meeting(now, world)
-    login_as(world.users.secretary)
-    url = f"/study/meetings/{meeting.id}/attendance/{world.people.activist.id}"
-    early = client.post(url, data={"status": "present"}, follow_redirects=True).get_data(as_text=True)
-    assert "会议开始后才能登记出席或缺席" in early
-    client.post("/logout")
-    _as(now, client, login_as, world.users.secretary, START + timedelta(hours=3))
-    client.post(url, data={"status": "present", "note": "忘带手机，书记补登"})
-    client.post(url, data={"status": "present"})
-    assert _row(meeting, world.people.activist).status == "present"
-    assert len(_credits(world.people.activist)) == 1
-    corrected = client.post(url, data={"status": "absent"}, follow_redirects=True).get_data(as_text=True)
-    assert "不会自动扣回" in corrected
-    assert _row(meeting, world.people.activist).status == "absent"
-    assert len(_credits(world.people.activist)) == 1  # the ledger is append-only
-    details = db.session.scalars(select(AuditEntry.detail).where(
-        AuditEntry.action == "meeting_attendance_corrected").order_by(AuditEntry.id)).all()
-    assert details[0] == "李四：未签到 → 出席（忘带手机，书记补登）" and details[-1] == "李四：出席 → 缺席"
 
 
 def test_sheet_counts_no_shows_as_absent_after_the_end(client, world, login_as, now):

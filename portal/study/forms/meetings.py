@@ -8,22 +8,19 @@ from wtforms import (
     HiddenField,
     IntegerField,
     MultipleFileField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
+from wtforms import ValidationError as WTFormsValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.core.clock import to_local
 from portal.core.forms import CheckboxListField, CodeField, CreatingForm, PortalForm, TextRuleMeta
-from portal.study.models.meetings import (
-    KIND_LABELS,
-    SPEAKER_ROLE_LABELS,
-    AttendanceStatus,
-    MeetingKind,
-    SpeakerRole,
-)
+from portal.study.models.meetings import ATTENDANCE_LABELS, KIND_LABELS, SPEAKER_ROLE_LABELS, MeetingKind, SpeakerRole
+from portal.study.services.attendance import MARK_STATUSES, Mark, note_of
 from portal.study.services.meetings import MAX_SPEAKERS, MeetingDraft, Speaker, Upload
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -131,15 +128,58 @@ class LeaveForm(PortalForm):
     withdraw = HiddenField()
 
 
-MARK_CHOICES = [AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.LEAVE]
-MARK_LABELS = {AttendanceStatus.PRESENT: "出席", AttendanceStatus.ABSENT: "缺席", AttendanceStatus.LEAVE: "请假"}
+MARK_LABELS = {s: ATTENDANCE_LABELS[s] for s in MARK_STATUSES}
+MAX_LINES = 3000  # far above any branch session; a longer post is refused, not cut short
 
 
-class MarkForm(PortalForm):
-    """The secretary records or corrects one person's attendance."""
+class AttendanceLineForm(Form):
+    """One person's line of the attendance sheet: the status chosen (or none), a note, what was shown."""
 
-    status = SelectField("考勤", choices=[SelectChoice(s.value, MARK_LABELS[s]) for s in MARK_CHOICES])
-    note = StringField("备注 / 请假原因", validators=[Optional(), Length(max=200, message="备注不能超过 200 字")])
+    Meta = TextRuleMeta
+
+    person_id = HiddenField()
+    seen = HiddenField()  # the status the line had when the sheet was opened
+    # The service refuses anything but 出席/请假/缺席, in Chinese, and writes nothing.
+    status = RadioField("考勤", choices=[SelectChoice(s.value, label) for s, label in MARK_LABELS.items()],
+                        validate_choice=False)
+    # Its length is checked by the service, which names the person in its message.
+    note = StringField("备注 / 请假原因")
+
+
+class AttendanceForm(PortalForm):
+    """The whole attendance sheet, saved with one submit."""
+
+    lines = FieldList(FormField(AttendanceLineForm), max_entries=MAX_LINES + 1)
+
+    def load(self, lines):
+        """One line per person on the sheet: their current status and note, or what was just sent for them."""
+        sent = {e.form.person_id.data: e.form for e in self.lines} if self.is_submitted() else {}
+        while self.lines.entries:
+            self.lines.pop_entry()
+        for line in lines:
+            data = {"person_id": line.row.person_id, "seen": line.row.status,
+                    "status": line.status if line.status in MARK_STATUSES else None, "note": note_of(line.row)}
+            mine = sent.get(str(line.row.person_id))
+            if mine is not None:
+                data.update(status=mine.status.data or None, note=mine.note.data or "", seen=mine.seen.data)
+            self.lines.append_entry(data)
+
+    def validate_lines(self, field):
+        """A sheet longer than any session's list is refused, not cut short."""
+        if len(field.entries) > MAX_LINES:
+            raise WTFormsValidationError(f"一次最多登记 {MAX_LINES} 人")
+
+    def marks(self):
+        """The lines as the service's Marks (a person id that is not a number names nobody)."""
+        return [Mark(_number_or_none(e.form.person_id.data), e.form.status.data or None, e.form.note.data or "",
+                     e.form.seen.data or None) for e in self.lines]
+
+
+def _number_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 class MinutesForm(PortalForm):

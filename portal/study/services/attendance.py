@@ -9,10 +9,13 @@ Rules:
   tries cannot slip past the cap either. Reaching the cap is audited.
 - Presence is set by a conditional UPDATE on the person's one row (unique per session and
   person): two check-ins at once leave one presence, and the credit is awarded once.
+- The secretary saves the whole sheet at once (`record`): every line is checked first, and one
+  fault refuses the whole sheet. Each changed line is one conditional UPDATE guarded by the status
+  it was read with, so a check-in landing at the same moment is reported, not overwritten.
 """
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -146,43 +149,156 @@ def withdraw_leave(person, meeting_id):
     return row
 
 
-def mark(actor, meeting_id, person_id, status, note=""):
-    """The secretary records or corrects one person's attendance; audited.
+MARK_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LEAVE, AttendanceStatus.ABSENT)
+MAX_NOTE = 200
+NOT_SAVED = "考勤未保存，请刷新考勤表后重新登记"
 
-    Marking someone present awards the attendance credit (once). Taking presence away does not
-    take the credit back: the ledger is append-only and only the committee reverses entries, so
-    the returned warning tells the secretary to ask them. Returns (row, warning or None).
+
+@dataclass(frozen=True)
+class Mark:
+    """One line of the attendance form.
+
+    `status` None leaves the line as it is (nothing chosen); `seen` is the status the form was
+    opened with, so a line that changed since (a check-in by code) is not overwritten unknowingly.
+    """
+
+    person_id: int | None
+    status: str | None
+    note: str = ""
+    seen: str | None = None
+
+
+@dataclass
+class SavedSheet:
+    """What record() did: the lines saved by status, the changes, the credits booked, what was left alone."""
+
+    counts: dict = field(default_factory=lambda: {status: 0 for status in MARK_STATUSES})
+    unmarked: int = 0  # lines left without a status (未签到 during the session)
+    changed: list = field(default_factory=list)  # names
+    stale: list = field(default_factory=list)  # "张三（现为出席）": changed by someone else meanwhile
+    credits: dict = field(default_factory=dict)  # award message -> names
+    credit_kept: list = field(default_factory=list)  # names: presence taken away, credit stays
+
+    @property
+    def saved(self):
+        """How many lines now hold the status the form gave them."""
+        return sum(self.counts.values())
+
+    def messages(self):
+        """(text, flash category) pairs telling the secretary exactly what was saved and booked."""
+        totals = "，".join(f"{ATTENDANCE_LABELS[s]} {self.counts[s]} 人" for s in MARK_STATUSES)
+        if self.changed:
+            text = f"已保存 {self.saved} 人的考勤：{totals}（本次更改 {len(self.changed)} 人）"
+        elif self.saved:
+            text = f"考勤没有变化，未作更改（{self.saved} 人：{totals}）"
+        else:
+            text = "没有登记任何人的考勤"
+        if self.unmarked:
+            text += f"；另有 {self.unmarked} 人未登记"
+        out = [(text, "success" if self.changed else "info")]
+        if self.credits:
+            out.append(("参会积分：" + "；".join(f"{_names(names)} {message}"
+                                               for message, names in self.credits.items()), "success"))
+        if self.credit_kept:
+            out.append((f"{_names(self.credit_kept)}已获得的参会积分不会自动扣回；如需冲销，请联系党委在积分明细中办理",
+                        "warning"))
+        if self.stale:
+            out.append(("以下人员的考勤在您打开考勤表后已有变化，本次未改动，请核对：" + "、".join(self.stale),
+                        "warning"))
+        return out
+
+
+def _names(names):
+    return "、".join(names) if len(names) <= 5 else f"{'、'.join(names[:5])}等 {len(names)} 人"
+
+
+def note_of(row):
+    """The note the form shows for a line: the secretary's note, else the member's own leave reason."""
+    return row.note or (row.leave_reason if row.status == AttendanceStatus.LEAVE else "")
+
+
+def record(actor, meeting_id, marks):
+    """Save the whole attendance sheet in one pass; returns a SavedSheet. Audited line by line.
+
+    Every line is checked before anything is written: a person not on the list, a status other
+    than 出席/请假/缺席, or a rule broken on any line refuses the whole sheet. Lines whose status and
+    note are unchanged are not touched (a check-in by code stays unless the secretary changes
+    it); a line that changed since the form was opened is left alone and reported. Marking
+    someone present awards the attendance credit once (credits.award); taking presence away does
+    not take the credit back: the ledger is append-only and only the committee reverses entries.
     """
     meeting = meetings.get_managed(actor, meeting_id)
-    row = meetings.attendee_row(meeting.id, person_id)
-    if row is None:
-        raise ValidationError("该人员不在本次会议的名单中")
-    note = clean_text(note or "")
-    if status not in set(AttendanceStatus) or status == AttendanceStatus.EXPECTED:
-        raise ValidationError("请选择出席、缺席或请假", field="status")
     if meeting.is_cancelled:
         raise ValidationError("会议已取消，不能登记考勤")
-    if status != AttendanceStatus.LEAVE and not meeting.has_started():
-        raise ValidationError("会议开始后才能登记出席或缺席")
-    if status == AttendanceStatus.LEAVE and not (note or row.leave_reason):
-        raise ValidationError("登记请假请填写原因", field="note")
-    if len(note) > 200:
-        raise ValidationError("备注不能超过 200 字", field="note")
-    before = row.status
-    row.status, row.marked_by_id = status, actor.id
-    row.note = note
-    if status == AttendanceStatus.LEAVE and note:
-        row.leave_reason = note
-    db.session.flush()
-    warning = None
-    if status == AttendanceStatus.PRESENT:
-        _award(row.person, meeting)
+    rows = {row.person_id: row for row in db.session.scalars(
+        select(MeetingAttendee).where(MeetingAttendee.meeting_id == meeting.id))}
+    result = SavedSheet(unmarked=sum(1 for mark in marks if mark.status is None))
+    for row, mark in _checked_changes(meeting, rows, marks):
+        if mark is None:  # as it was
+            result.counts[AttendanceStatus(row.status)] += 1
+            continue
+        before = row.status
+        if (mark.seen is not None and mark.seen != before) or not _write(actor, row, mark):
+            db.session.refresh(row)
+            result.stale.append(f"{row.person.name}（现为{row.status_label}）")
+            continue
+        result.counts[AttendanceStatus(mark.status)] += 1
+        result.changed.append(row.person.name)
+        _after_change(actor, meeting, row, AttendanceStatus(before), mark, result)
+    return result
+
+
+def _checked_changes(meeting, rows, marks):
+    """[(row, mark or None when unchanged)] for every line given a status; refuses the whole sheet on any fault."""
+    seen_ids, lines = set(), []
+    for mark in marks:
+        row = rows.get(mark.person_id)
+        if row is None:
+            raise ValidationError(f"提交的人员不在本次会议的名单中。{NOT_SAVED}")
+        if mark.person_id in seen_ids:
+            raise ValidationError(f"{row.person.name}在表中出现了两次。{NOT_SAVED}")
+        seen_ids.add(mark.person_id)
+        if mark.status is None:
+            continue
+        if mark.status not in MARK_STATUSES:
+            raise ValidationError(f"{row.person.name}的考勤只能登记为出席、请假或缺席。{NOT_SAVED}")
+        note = clean_text(mark.note or "")
+        if len(note) > MAX_NOTE:
+            raise ValidationError(f"{row.person.name}的备注不能超过 {MAX_NOTE} 字。考勤未保存")
+        mark = Mark(mark.person_id, mark.status, note, mark.seen)
+        if mark.status == row.status and note == note_of(row):
+            lines.append((row, None))
+            continue
+        if mark.status != row.status and mark.status != AttendanceStatus.LEAVE and not meeting.has_started():
+            raise ValidationError(f"会议开始后才能登记出席或缺席（{row.person.name}）。考勤未保存")
+        if mark.status == AttendanceStatus.LEAVE and not (note or row.leave_reason):
+            raise ValidationError(f"请填写{row.person.name}的请假原因。考勤未保存")
+        lines.append((row, mark))
+    return lines
+
+
+def _write(actor, row, mark):
+    """Set one line, only if nobody changed it since it was read (a check-in at the same moment); True if set."""
+    values = dict(status=mark.status, marked_by_id=actor.id, note=mark.note)
+    if mark.status == AttendanceStatus.LEAVE and mark.note:
+        values["leave_reason"] = mark.note
+    done = db.session.execute(
+        update(MeetingAttendee).where(MeetingAttendee.id == row.id, MeetingAttendee.status == row.status)
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    db.session.expire(row)
+    return bool(done)
+
+
+def _after_change(actor, meeting, row, before, mark, result):
+    """The credit (or the warning that it stays) and the audit line for one changed line."""
+    if mark.status == AttendanceStatus.PRESENT:
+        message = _award(row.person, meeting).message
+        result.credits.setdefault(message, []).append(row.person.name)
     elif before == AttendanceStatus.PRESENT and _attendance_credit(row):
-        warning = f"{row.person.name}已获得的参会积分不会自动扣回；如需冲销，请联系党委在积分明细中办理"
+        result.credit_kept.append(row.person.name)
+    change = f"{ATTENDANCE_LABELS[before]} → {ATTENDANCE_LABELS[AttendanceStatus(mark.status)]}"
     audit.record("meeting_attendance_corrected", target=meeting, actor=actor,
-                 detail=f"{row.person.name}：{ATTENDANCE_LABELS[AttendanceStatus(before)]} → "
-                        f"{ATTENDANCE_LABELS[AttendanceStatus(status)]}" + (f"（{note}）" if note else ""))
-    return row, warning
+                 detail=f"{row.person.name}：{change}" + (f"（{mark.note}）" if mark.note else ""))
 
 
 def _attendance_credit(row):

@@ -15,16 +15,16 @@ from portal.core.forms import FAILED, PortalForm, run_service
 from portal.core.permissions import login_required, require
 from portal.core.text import clean_filename
 from portal.study.forms.meetings import (
+    MARK_LABELS,
+    AttendanceForm,
     CancelForm,
     CheckinForm,
     GradeForm,
     LeaveForm,
-    MarkForm,
     MeetingForm,
     MinutesForm,
     ReflectionForm,
 )
-from portal.study.models.meetings import ATTENDANCE_LABELS
 from portal.study.services import attendance, meetings, reflections
 from portal.study.views import blueprint
 
@@ -266,32 +266,31 @@ def meeting_code_regenerate(meeting_id):
     return redirect(url_for("study.meeting_checkin_board", meeting_id=meeting_id))
 
 
-@blueprint.route("/meetings/<int:meeting_id>/attendance")
+@blueprint.route("/meetings/<int:meeting_id>/attendance", methods=["GET", "POST"])
 @require("study.manage")
 def meeting_attendance(meeting_id):
-    """The attendance sheet: present, absent, on leave (with reasons); each line can be corrected."""
+    """The attendance sheet: everyone on the list, marked 出席/请假/缺席 and saved with one submit (audited)."""
     meeting, lines, totals = attendance.sheet(current_user, meeting_id)
-    return render_template("study/meetings/attendance.html", meeting=meeting, lines=lines, totals=totals,
-                           labels=ATTENDANCE_LABELS, form=MarkForm())
-
-
-@blueprint.route("/meetings/<int:meeting_id>/attendance/<int:person_id>", methods=["POST"])
-@require("study.manage")
-def meeting_attendance_mark(meeting_id, person_id):
-    """Record or correct one person's attendance (audited; presence earns the credit once)."""
-    meetings.get_managed(current_user, meeting_id)
-    form = MarkForm()
+    form = AttendanceForm()
     if form.validate_on_submit():
-        result = run_service(lambda: attendance.mark(current_user, meeting_id, person_id, form.status.data,
-                                                        form.note.data))
-        if result is not FAILED:
-            row, warning = result
-            flash(f"已登记：{row.person.name} {row.status_label}", "success")
-            if warning:
-                flash(warning, "warning")
-    else:
-        flash("；".join(e for errors in form.errors.values() for e in errors) or "请重新提交", "danger")
-    return redirect(url_for("study.meeting_attendance", meeting_id=meeting_id))
+        saved = run_service(lambda: attendance.record(current_user, meeting_id, form.marks()), form)
+        if saved is not FAILED:
+            for text, category in saved.messages():
+                flash(text, category)
+            return redirect(url_for("study.meeting_attendance", meeting_id=meeting_id))
+    elif form.is_submitted():
+        flash("；".join(_messages(form.errors)) or "请重新提交", "danger")
+    form.load(lines)
+    return render_template("study/meetings/attendance.html", meeting=meeting, lines=lines, totals=totals,
+                           form=form, choices=MARK_LABELS)
+
+
+def _messages(errors):
+    """The texts of a form's errors, nested ones (a FieldList's) included."""
+    if isinstance(errors, str):
+        return [errors]
+    items = errors.values() if isinstance(errors, dict) else errors
+    return [text for item in items for text in _messages(item)]
 
 
 @blueprint.route("/meetings/<int:meeting_id>/minutes", methods=["GET", "POST"])
