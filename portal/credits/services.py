@@ -94,10 +94,9 @@ def rule_table():
     The defaults are unsaved objects, so listing the rules writes nothing.
     """
     rules = {rule.code: rule for rule in current_rules()}
-    for code, fields in DEFAULT_RULES.items():
+    for code in DEFAULT_RULES:
         if code not in rules and not db.session.scalar(select(CreditRule.id).where(CreditRule.code == code)):
-            values = {"mode": RuleMode.FIXED, "manual_only": False, "description": "", **fields}
-            rules[code] = CreditRule(code=code, version=1, valid_from=date(2000, 1, 1), is_current=True, **values)
+            rules[code] = _unsaved_default(code)
     order = list(DEFAULT_RULES)
     return sorted(rules.values(), key=lambda r: (order.index(r.code) if r.code in order else len(order), r.code))
 
@@ -230,6 +229,62 @@ def entry_for(rule_code, source, person_id):
         LedgerEntry.source_id == source.id, LedgerEntry.person_id == person_id))
 
 
+@dataclass(frozen=True)
+class Prospect:
+    """What award() would book now, read without writing: for pages that say what a task will earn.
+
+    `points` is what the next award would book (0: nothing, `note` says why); `room` is what the
+    rule's caps still leave the person (None: no cap), so a page can say "今日还可得 1 分".
+    """
+
+    points: int
+    note: str = ""
+    room: int | None = None
+
+    @property
+    def message(self):
+        """"+1 分" or why the next award would give nothing, in Chinese."""
+        return f"+{self.points} 分" if self.points > 0 else self.note
+
+
+def prospect(person, rule_code, when=None, score=None):
+    """What award(person, rule_code, …) would book at `when` (now), without writing anything.
+
+    The same rule version, status check and caps as award(); the award itself may still book less
+    when another one lands first.
+    """
+    when = when or utcnow()
+    rule = _rule_in_force(rule_code, when.astimezone(LOCAL_TZ).date())
+    if rule is None:
+        return Prospect(0, "该积分规则已停用")
+    if rule.statuses and person.political_status not in rule.statuses:
+        status = getattr(person.political_status, "value", person.political_status)
+        return Prospect(0, f"按积分规则，{status}不计“{rule.name}”积分")
+    points = _points(rule, score)
+    room, window, cap = _cap_room(rule, person.id, when)
+    if room is None or points <= 0:
+        return Prospect(max(points, 0), "" if points > 0 else f"按成绩折算为 0 分，不计“{rule.name}”积分")
+    room = max(room, 0)
+    if room <= 0:
+        return Prospect(0, f"{window}“{rule.name}”积分已达上限（{cap} 分）", room)
+    return Prospect(min(points, room), "", room)
+
+
+def _rule_in_force(code, day):
+    """rule_for() without its write: a default rule never used yet is its unsaved version 1."""
+    rule = _valid_version(code, day)
+    if rule is None and code in DEFAULT_RULES and not db.session.scalar(
+            select(CreditRule.id).where(CreditRule.code == code).limit(1)):
+        rule = _unsaved_default(code)
+    return rule
+
+
+def _unsaved_default(code):
+    """Version 1 of a registered default rule as an object that is never added to the session."""
+    values = {"mode": RuleMode.FIXED, "manual_only": False, "description": "", **DEFAULT_RULES[code]}
+    return CreditRule(code=code, version=1, valid_from=date(2000, 1, 1), is_current=True, **values)
+
+
 def _points(rule, score):
     if rule.mode == RuleMode.FIXED:
         return rule.points
@@ -255,6 +310,19 @@ def _within_caps(rule, person_id, when, points):
     Returns (points, window, cap): the window ("今日", "本周", "本月") and cap that cut them most,
     or (points, None, None) when no cap cut them.
     """
+    room, window, cap = _cap_room(rule, person_id, when)
+    if room is not None and room < points:
+        return room, window, cap
+    return points, None, None
+
+
+def _cap_room(rule, person_id, when):
+    """(points the rule's caps still leave the person, the window and cap that leave fewest), read only.
+
+    (None, None, None) for a rule without caps.
+    """
+    if not _has_caps(rule):
+        return None, None, None
     day = when.astimezone(LOCAL_TZ).date()
     monday = day - timedelta(days=day.weekday())
     windows = [(cap, start, end, label) for cap, start, end, label in (
@@ -267,11 +335,8 @@ def _within_caps(rule, person_id, when, points):
         .where(LedgerEntry.person_id == person_id, LedgerEntry.rule_code == rule.code,
                booked.between(min(w[1] for w in windows), max(w[2] for w in windows)))
     ).one()
-    limit = (points, None, None)
-    for (cap, _start, _end, label), spent in zip(windows, used, strict=True):
-        if cap - spent < limit[0]:
-            limit = (cap - spent, label, cap)
-    return limit
+    return min(((cap - spent, label, cap) for (cap, _start, _end, label), spent in zip(windows, used, strict=True)),
+               key=lambda room: room[0])
 
 
 def _month(day):
