@@ -25,8 +25,11 @@ def reminder_key(day):
     return f"unread-article:{day:%Y-%m-%d}"
 
 
-def _today_url():
+def _target(unread):
+    """Where the reminder opens: the one unread article itself, or the 每日一学 page for several."""
     with current_app.test_request_context():
+        if len(unread) == 1:
+            return url_for("study.article", article_id=unread[0])
         return url_for("study.today")
 
 
@@ -66,10 +69,11 @@ def remind_unread_articles(now=None):
         unread = tuple(sorted(a for a in wanted[branch_id] if (person_id, a) not in done))
         if unread:
             groups.setdefault(unread, []).append(person_id)
-    url, key = _today_url(), reminder_key(day)
+    key = reminder_key(day)
     for unread, person_ids in groups.items():
         names = "".join(f"《{titles[a]}》" for a in unread)
         body = f"您今天还有 {len(unread)} 篇学习文章没有读完：{names}。升井后抽几分钟读一读吧。"
+        url = _target(unread)
         for start in range(0, len(person_ids), CHUNK):
             notify_many(person_ids[start:start + CHUNK], key, "今日学习文章还没有读", body, url=url)
     db.session.commit()
