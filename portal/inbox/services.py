@@ -40,6 +40,15 @@ def unread_count(person_id):
         Message.person_id == person_id, Message.read_at.is_(None)))
 
 
+def unread_messages(person_id, limit=5):
+    """The person's newest unread messages (at most `limit`), newest first."""
+    if person_id is None:
+        return []
+    return db.session.scalars(
+        select(Message).where(Message.person_id == person_id, Message.read_at.is_(None))
+        .order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)).all()
+
+
 def messages_for(person_id, page=1, per_page=20):
     """The person's messages, newest first, one page of them."""
     query = (select(Message).where(Message.person_id == person_id)

@@ -154,3 +154,42 @@ def _detail(branch, articles):
         missing = [p for p in people if (p.id, article_id) not in read_at]
         statuses.append(ArticleStatus(found[article_id], sorted(days), done, missing))
     return statuses
+
+
+@dataclass(frozen=True)
+class TodayReading:
+    """One branch's readers today: how many are expected to read, and how many have not read everything."""
+
+    branch: object
+    readers: int
+    articles: int
+    not_done: int
+
+
+def today_reading(branches, today=None):
+    """Per branch: today's articles and how many readers have not read all of them (three statements).
+
+    For the secretary's home page; the names are on the 学习情况 page of the branch.
+    """
+    today = today or localnow().date()
+    if not branches:
+        return []
+    assigned = _assigned(branches, today, today)
+    ids = [b.id for b in branches]
+    readers = dict(db.session.execute(
+        select(Person.branch_id, func.count(Person.id)).where(Person.branch_id.in_(ids), *_readers_condition())
+        .group_by(Person.branch_id)).all())
+    articles = sorted({a for per in assigned.values() for a in per})
+    done = {}
+    if articles:
+        reads = {}
+        for person_id, branch_id, article_id in db.session.execute(
+                select(ArticleRead.person_id, Person.branch_id, ArticleRead.article_id)
+                .join(Person, Person.id == ArticleRead.person_id)
+                .where(ArticleRead.article_id.in_(articles), Person.branch_id.in_(ids), *_readers_condition())):
+            reads.setdefault((branch_id, person_id), set()).add(article_id)
+        for (branch_id, _person_id), read in reads.items():
+            if set(assigned[branch_id]) <= read:
+                done[branch_id] = done.get(branch_id, 0) + 1
+    return [TodayReading(b, readers.get(b.id, 0), len(assigned[b.id]),
+                         readers.get(b.id, 0) - done.get(b.id, 0) if assigned[b.id] else 0) for b in branches]

@@ -14,6 +14,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from portal.core.clock import localnow, utcnow
 from portal.core.exceptions import NotFound, PermissionDenied, ValidationError
@@ -59,7 +60,7 @@ def week_of(day):
 def assignments_for(person, first, last):
     """Assignments reaching the person's branch (directly or via the committee) between two dates."""
     return db.session.scalars(
-        select(StudyAssignment).join(Article)
+        select(StudyAssignment).join(Article).options(contains_eager(StudyAssignment.article))
         .where(StudyAssignment.organisation_id.in_(chain_ids(person.branch)),
                StudyAssignment.day.between(first, last))
         .order_by(StudyAssignment.day, StudyAssignment.id)

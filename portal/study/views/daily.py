@@ -15,8 +15,11 @@ from portal.study.views import blueprint
 
 
 def _safe_next(default):
-    """A local path to go back to after answering (the daily page or the 今日学习 page)."""
-    return safe_next(request.form.get("next"), prefix="/study/") or default
+    """A local path to go back to after answering (the daily page, the 今日学习 page or the home page)."""
+    target = request.form.get("next")
+    if target == "/":  # the home page's path, as the panel's request.path gives it
+        return target
+    return safe_next(target, prefix="/study/") or default
 
 
 @blueprint.route("/daily/")

@@ -1,0 +1,69 @@
+"""The committee's home page: the periods' state and what waits for sign-off, with links."""
+
+from portal.core.periods import PeriodKind, period_containing
+from portal.credits import payout
+from portal.extensions import db
+from tests.conftest import login
+from tests.credits.helpers import at, close_until, give
+from tests.home.helpers import page_of
+
+Q3 = period_containing(PeriodKind.QUARTER, at(2026, 9, 1).date())
+
+
+def _panel(page):
+    start = page.index('data-testid="panel-committee"')
+    return page[start:page.index("</section>", start)]
+
+
+def _committee_page(app, world):
+    client = app.test_client()
+    login(client, world.users.committee)
+    return _panel(page_of(client))
+
+
+def test_the_periods_state_and_a_closed_quarter_waiting_for_sign_off(app, world, now):
+    give(now, world.users.committee, world.people.member, 5, at(2026, 9, 15))
+    close_until(now, at(2026, 10, 20, 0, 30))
+    now.set(at(2026, 10, 20))
+    db.session.commit()
+    panel = _committee_page(app, world)
+    assert 'href="/credits/rankings?period=dekad:2026-10-11">2026年10月中旬</a> 进行中' in panel
+    assert "季度：" in panel and "2026年第4季度</a> 进行中" in panel and "最近已结算：" in panel
+    assert 'href="/credits/rankings?period=quarter:2026-07-01">2026年第3季度</a>' in panel
+    assert 'href="/credits/rankings?period=month:2026-09-01">2026年9月</a>' in panel
+    assert 'href="/credits/payout?period=quarter:2026-07-01">2026年第3季度兑现名单已结算，待签认' in panel
+    assert 'data-testid="periods-overdue"' not in panel
+    payout.sign_payout(world.users.committee, Q3)
+    db.session.commit()
+    panel = _committee_page(app, world)
+    assert 'data-testid="payout-unsigned"' not in panel and "没有待签认的季度兑现名单。" in panel
+
+
+def test_a_period_left_unclosed_is_flagged(app, world, now):
+    give(now, world.users.committee, world.people.member, 5, at(2026, 9, 15))
+    now.set(at(2026, 10, 20))
+    db.session.commit()
+    panel = _committee_page(app, world)
+    assert "尚无已结算的周期" in panel
+    assert 'data-testid="periods-overdue"' in panel and "超过一天仍未结算" in panel
+
+
+def test_anomalies_this_month_are_counted_and_linked(app, world, now):
+    now.set(at(2026, 11, 2))
+    db.session.commit()
+    panel = _committee_page(app, world)
+    assert "2026年11月暂无异常提醒" in panel
+    for day in (3, 4, 5):  # three manual adjustments of one person in a month
+        give(now, world.users.committee, world.people.member, 2, at(2026, 11, day))
+    db.session.commit()
+    panel = _committee_page(app, world)  # a new ledger entry: counted again, not the cached figure
+    assert "2026年11月异常提醒：1 项检查发现 1 人需要核查" in panel
+    assert 'href="/credits/anomalies?period=month:2026-11-01"' in panel
+
+
+def test_only_the_committee_gets_the_panel(app, world, now):
+    now.set(at(2026, 11, 2))
+    for user in (world.users.secretary, world.users.member, world.users.admin):
+        client = app.test_client()
+        login(client, user)
+        assert 'data-testid="panel-committee"' not in page_of(client)
