@@ -47,9 +47,11 @@ def dashboard(user):
 def member_today(user):
     """A member's tasks for today: articles, the daily question, this week's tests, the next session."""
     person = user.person
+    reading = agenda.reading_tasks(user)
     return {
-        "reading": agenda.reading_tasks(user),
-        "daily": daily.panel(person),
+        "reading": reading,
+        # As on 今日学习: 每日一题 is offered to those 每日一学 counts for (why not is said above it).
+        "daily": daily.panel(person) if reading.problem is None else None,
         "tests": agenda.week_tests(person),
         "session": agenda.next_session(person),
     }

@@ -51,7 +51,7 @@ def test_a_secretary_sees_what_is_due_in_their_own_branch(client, world, now):
     panel = _panel(page_of(client))
     assert "综采一队党支部" in panel and "掘进二队党支部" not in panel and "二队研讨" not in panel
     # The seminar was held; the theme day was cancelled, so it still has to be scheduled.
-    assert "本月尚未安排主题党日" in panel and f'href="/study/meetings/new?branch_id={world.branch_a.id}"' in panel
+    assert "本月尚未安排主题党日" in panel and f'href="/study/meetings/new?branch_id={world.branch_a.id}">' in panel
     assert "1 场已结束的会议未填写会议记录" in panel and f'href="/study/meetings/{ended.id}/minutes"' in panel
     assert "1 篇心得体会待评分" in panel and f'href="/study/meetings/{ended.id}/reflections"' in panel
     # Readers: 王书记, 张三 and 李四 (群众 are not); 张三 has read today's article.

@@ -1,5 +1,7 @@
 """The committee's home page: the periods' state and what waits for sign-off, with links."""
 
+import re
+
 from portal.core.periods import PeriodKind, period_containing
 from portal.credits import payout
 from portal.extensions import db
@@ -27,11 +29,17 @@ def test_the_periods_state_and_a_closed_quarter_waiting_for_sign_off(app, world,
     now.set(at(2026, 10, 20))
     db.session.commit()
     panel = _committee_page(app, world)
-    assert 'href="/credits/rankings?period=dekad:2026-10-11">2026年10月中旬</a> 进行中' in panel
-    assert "季度：" in panel and "2026年第4季度</a> 进行中" in panel and "最近已结算：" in panel
-    assert 'href="/credits/rankings?period=quarter:2026-07-01">2026年第3季度</a>' in panel
-    assert 'href="/credits/rankings?period=month:2026-09-01">2026年9月</a>' in panel
-    assert 'href="/credits/payout?period=quarter:2026-07-01">2026年第3季度兑现名单已结算，待签认' in panel
+    states = re.findall(r'<a class="list-group-item list-group-item-action" href="([^"]+)">\s*'
+                        r'<span class="d-block">([^<]+)</span>\s*'
+                        r'<span class="d-block small text-muted">([^<]+)<', panel)
+    assert states == [
+        ("/credits/rankings?period=dekad:2026-10-11", "旬：2026年10月中旬 进行中", "最近已结算：2026年10月上旬"),
+        ("/credits/rankings?period=month:2026-10-01", "月：2026年10月 进行中", "最近已结算：2026年9月"),
+        ("/credits/rankings?period=quarter:2026-10-01", "季度：2026年第4季度 进行中", "最近已结算：2026年第3季度"),
+        ("/credits/rankings?period=year:2026-01-01", "年度：2026年 进行中", "尚无已结算的年度"),
+    ]
+    payout_line = re.search(r'data-testid="payout-unsigned"\s+href="([^"]+)">\s*<span>([^<]+)<', panel)
+    assert payout_line.groups() == ("/credits/payout?period=quarter:2026-07-01", "2026年第3季度兑现名单已结算，待签认")
     assert 'data-testid="periods-overdue"' not in panel
     payout.sign_payout(world.users.committee, Q3)
     db.session.commit()
@@ -44,7 +52,7 @@ def test_a_period_left_unclosed_is_flagged(app, world, now):
     now.set(at(2026, 10, 20))
     db.session.commit()
     panel = _committee_page(app, world)
-    assert "尚无已结算的周期" in panel
+    assert "尚无已结算的月" in panel
     assert 'data-testid="periods-overdue"' in panel and "超过一天仍未结算" in panel
 
 

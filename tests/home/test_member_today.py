@@ -103,8 +103,10 @@ def test_staff_are_told_study_credit_is_for_members(client, world, now):
     plan(make_article(world.committee, title="学习党章"), world.branch_a)
     db.session.commit()
     login(client, world.users.staff)
-    reading = _section(page_of(client), "today-reading")
+    page = page_of(client)
+    reading = _section(page, "today-reading")
     assert "每日一学面向党员和入党积极分子" in reading and "学习党章" not in reading
+    assert 'data-testid="daily-panel"' not in page  # as on 今日学习: no question whose credit is not for them
 
 
 # --- 每日一题 ---------------------------------------------------------------------------------------
