@@ -1,8 +1,9 @@
 """What waits for the committee, for its home page: the periods' state, payout lists to sign, anomalies.
 
-Read only and a fixed number of statements. The anomaly checks read a month of the ledger, so
-their count is kept in the page-part cache (portal.core.cache), keyed by the ledger's version and
-the day, like the rankings.
+Read only and a fixed number of statements. The anomaly checks read a month of the ledger (a
+second on a large mine), so their count is kept in the page-part cache (portal.core.cache) for the
+viewer's scope and the day. Not by the ledger's version, which moves with every article read in the
+daytime: the count may be up to CACHE_SECONDS old, and the 异常提醒 page it links to is exact.
 """
 
 from dataclasses import dataclass, field
@@ -55,9 +56,9 @@ def committee_agenda(actor, today=None):
 
 
 def _anomaly_counts(actor, month, today):
-    """(checks with findings, people flagged) this month within the actor's branches, cached."""
+    """(checks with findings, people flagged) this month within the actor's branches, cached (see above)."""
     scope = services.RankingScope.of(actor, "credits.rules")
-    key = ("credits.agenda.anomalies", scope.branch_ids, month.key, today, *cache.versions("ledger"))
+    key = ("credits.agenda.anomalies", scope.branch_ids, month.key, today)
 
     def count():
         findings = [f for f in anomalies.run_detectors(month, scope.branch_ids) if f.rows]

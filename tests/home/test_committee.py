@@ -57,14 +57,17 @@ def test_a_period_left_unclosed_is_flagged(app, world, now):
 
 
 def test_anomalies_this_month_are_counted_and_linked(app, world, now):
-    now.set(at(2026, 11, 2))
+    now.set(at(2026, 11, 10, 9))
     db.session.commit()
     panel = _committee_page(app, world)
     assert "2026年11月暂无异常提醒" in panel
-    for day in (3, 4, 5):  # three manual adjustments of one person in a month
-        give(now, world.users.committee, world.people.member, 2, at(2026, 11, day))
+    for hour in (10, 11, 12):  # three manual adjustments of one person in a month
+        give(now, world.users.committee, world.people.member, 2, at(2026, 11, 10, hour))
     db.session.commit()
-    panel = _committee_page(app, world)  # a new ledger entry: counted again, not the cached figure
+    # Within the minute the count is the one cached (CACHE_SECONDS); then it is counted again.
+    assert "2026年11月暂无异常提醒" in _committee_page(app, world)
+    app.extensions["fragment_cache"].clear()
+    panel = _committee_page(app, world)
     assert "2026年11月异常提醒：1 项检查发现 1 人需要核查" in panel
     assert 'href="/credits/anomalies?period=month:2026-11-01"' in panel
 
