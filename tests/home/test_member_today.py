@@ -132,7 +132,7 @@ def test_the_daily_question_is_answered_on_the_home_page(client, world, now):
 def test_showing_the_home_page_writes_nothing(client, world, now):
     # A question drawn automatically and a credit rule never used: the page shows both and stores neither.
     now.set(NOW)
-    seed_day(world)
+    seed_day(world, pick=False)
     login(client, world.users.member)
     page = page_of(client)
     assert 'data-testid="daily-stem"' in page and "每读完一篇 +1 分" in page

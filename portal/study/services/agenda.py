@@ -70,7 +70,7 @@ def reading_tasks(user, today=None):
 # --- 每周一测 ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class TestTask:
+class QuizTask:
     """One of this week's tests as the member stands with it.
 
     `state`: upcoming (not open yet), open (may start), started (an attempt is running), time_up
@@ -147,16 +147,16 @@ def _test_task(quiz, window, attempts, now):
     running = next((a for a in attempts if a.status == AttemptStatus.OPEN), None)
     if running is not None:
         if running.deadline_at <= now:
-            return TestTask(quiz, window, "time_up", running)
-        return TestTask(quiz, window, "started", running, int((running.deadline_at - now).total_seconds()))
+            return QuizTask(quiz, window, "time_up", running)
+        return QuizTask(quiz, window, "started", running, int((running.deadline_at - now).total_seconds()))
     counted = next((a for a in attempts if a.number == COUNTED_NUMBER), None)
     if counted is not None:
-        return TestTask(quiz, window, "done", counted)
+        return QuizTask(quiz, window, "done", counted)
     if now < window.opens_at:
-        return TestTask(quiz, window, "upcoming")
+        return QuizTask(quiz, window, "upcoming")
     if now < window.closes_at:
-        return TestTask(quiz, window, "open", seconds_left=int((window.closes_at - now).total_seconds()))
-    return TestTask(quiz, window, "missed")
+        return QuizTask(quiz, window, "open", seconds_left=int((window.closes_at - now).total_seconds()))
+    return QuizTask(quiz, window, "missed")
 
 
 # --- 组织生活 ---------------------------------------------------------------------------------------
