@@ -7,8 +7,7 @@ from flask import request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from portal.core import charts
-from portal.core.clock import format_local
+from portal.core import charts, clock
 from portal.extensions import bootstrap
 
 # An integer no id or page number reaches: url_pattern() builds one URL with it and splits there.
@@ -45,8 +44,10 @@ def allowed(requirement):
 
 
 def init_templating(app):
-    """Register the `localtime` filter, the chart functions and the navigation for the current user."""
-    app.jinja_env.filters["localtime"] = format_local
+    """Register the date filters, the chart functions and the navigation for the current user."""
+    # The date rule (core.clock's docstring): no template formats a date any other way.
+    app.jinja_env.filters.update(date=clock.format_date, time=clock.format_time, datetime=clock.format_datetime,
+                                 month=clock.format_month, weekday=clock.format_weekday, span=clock.format_span)
     app.jinja_env.filters["thousands"] = charts.format_number
     app.jinja_env.globals.update(bar_chart=charts.bar_chart, line_chart=charts.line_chart,
                                  histogram=charts.histogram, histogram_of_counts=charts.histogram_of_counts,

@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from portal.core.clock import format_local
+from portal.core.clock import format_datetime
 from portal.credits import services, standings
 from portal.credits.models import LedgerEntry
 from portal.credits.rules import MANUAL
@@ -150,7 +150,7 @@ def find_bursts(period, branch_ids=None):
             if end - start + 1 > best:
                 best, best_at = end - start + 1, times[start]
         if best >= BURST_ENTRIES:
-            found[person_id] = f"{format_local(best_at, '%Y-%m-%d %H:%M:%S')} 起 {BURST_SECONDS} 秒内入账 {best} 条"
+            found[person_id] = f"{format_datetime(best_at, seconds=True)} 起 {BURST_SECONDS} 秒内入账 {best} 条"
     return finding_rows(found)
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
-from portal.core.clock import format_local, localnow, utcnow
+from portal.core.clock import format_datetime, localnow, utcnow
 from portal.core.exceptions import ConflictError, PermissionDenied, ValidationError
 from portal.core.periods import PeriodKind, period_containing, recent_periods
 from portal.core.text import clean as clean_text
@@ -135,7 +135,7 @@ def sign(actor, key, note=""):
 def _already_signed(period, payout):
     who = payout.signed_by.display_name if payout.signed_by else "他人"
     return ConflictError(
-        f"{period.label}兑现名单已由{who}于 {format_local(payout.signed_at)} 签认并锁定，不能重复签认")
+        f"{period.label}兑现名单已由{who}于 {format_datetime(payout.signed_at)} 签认并锁定，不能重复签认")
 
 
 def sign_payout(actor, period, note=""):

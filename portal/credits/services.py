@@ -7,7 +7,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
-from portal.core.clock import LOCAL_TZ, localnow, utcnow
+from portal.core.clock import LOCAL_TZ, format_date, localnow, utcnow
 from portal.core.database import dialect_insert, upsert_add
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
 from portal.core.periods import PeriodKind, current_period, parse_key, period_containing, recent_periods
@@ -44,7 +44,9 @@ def rule_for(code, day):
             _create_default(code)
         rule = _valid_version(code, day)
     if rule is None:
-        raise ValidationError(f"积分规则“{code}”在 {day} 不适用或已停用")
+        name = DEFAULT_RULES.get(code, {}).get("name", "")
+        raise ValidationError(f"积分规则“{name}”在 {format_date(day)} 不适用或已停用" if name
+                              else "积分规则不存在或已停用")
     return rule
 
 

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_login import current_user
 
 from portal.core import cache
-from portal.core.clock import utcnow
+from portal.core.clock import format_date, utcnow
 from portal.core.exceptions import ValidationError
 from portal.core.forms import FAILED, run_service
 from portal.core.periods import KIND_LABELS
@@ -152,7 +152,7 @@ def rule_edit(code):
             description=form.description.data or "",
         ), form)
         if saved is not FAILED:
-            flash(f"已保存为“{saved.name}”第 {saved.version} 版，自 {saved.valid_from} 起生效", "success")
+            flash(f"已保存为“{saved.name}”第 {saved.version} 版，自 {format_date(saved.valid_from)} 起生效", "success")
             return redirect(url_for("credits.rule_history", code=code))
     return render_template("credits/rule_form.html", form=form, rule=rule)
 

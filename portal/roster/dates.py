@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from openpyxl.utils.datetime import from_excel
 
+from portal.core import clock
 from portal.core.text import clean_code
 
 
@@ -88,12 +89,12 @@ def month_only(value):
 
 
 def format_date(value, precision=DatePrecision.DAY):
-    """A date as the portal shows it: 2009-02-15, or 2009年2月 when only the month is known."""
+    """A date as the portal shows it (core.clock's rule): 2009年2月15日, or 2009年2月 when only the month is known."""
     if value is None:
         return ""
     if precision == DatePrecision.MONTH:
-        return f"{value.year}年{value.month}月"
-    return value.isoformat()
+        return clock.format_month(value)
+    return clock.format_date(value)
 
 
 def sheet_value(value, precision=DatePrecision.DAY):

@@ -161,7 +161,7 @@ class Person(TimestampMixin, db.Model):
 
     @property
     def joined_party_text(self):
-        """The join date as it was given: 2009-02-15, or 2009年2月 when only the month is known."""
+        """The join date as it was given: 2009年2月15日, or 2009年2月 when only the month is known."""
         return format_date(self.joined_party_on, self.joined_party_precision)
 
     @property

@@ -50,7 +50,7 @@ def test_a_burst_of_entries_within_a_minute_is_found(normal_month, now):
     commit()
     rows = findings()["burst"]
     assert [(r.person_id, r.name, r.branch_name) for r in rows] == [(member.id, "张三", "综采一队党支部")]
-    assert "2026-11-12 21:30:00 起 60 秒内入账 12 条" in rows[0].detail
+    assert "2026年11月12日 21:30:00 起 60 秒内入账 12 条" in rows[0].detail
 
 
 def test_nine_quick_entries_are_not_a_burst(normal_month, now):

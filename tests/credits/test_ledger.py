@@ -193,5 +193,5 @@ def test_rebuilding_totals_from_the_ledger_gives_the_same_figures(world):
 
 
 def test_unknown_rule_is_refused(world):
-    with pytest.raises(ValidationError, match="不适用或已停用"):
+    with pytest.raises(ValidationError, match="^积分规则不存在或已停用$"):
         services.award(world.people.member, "no_such_rule", Source("x", 1), when=at(2026, 11, 5))

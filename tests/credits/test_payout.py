@@ -53,7 +53,7 @@ def test_signing_off_locks_the_list_and_is_audited(client, login_as, closed_q3, 
     signed = client.post("/credits/payout/sign", data={"period": Q3, "note": "已核对"}, follow_redirects=True)
     page = signed.get_data(as_text=True)
     assert "2026年第3季度兑现名单已签认并锁定" in page
-    assert "已签认并锁定：刘委员 于 2026-10-08 10:00 签认" in page and "备注：已核对" in page
+    assert "已签认并锁定：刘委员 于 2026年10月8日 10:00 签认" in page and "备注：已核对" in page
     assert 'data-testid="sign-form"' not in page
     listed = db.session.scalar(select(PayoutList))
     assert listed.signed_by_id == closed_q3.users.committee.id and listed.signed_at is not None
@@ -61,7 +61,7 @@ def test_signing_off_locks_the_list_and_is_audited(client, login_as, closed_q3, 
     now.set(at(2026, 10, 8, 11))  # an hour later (within the session's idle limit)
     again = client.post("/credits/payout/sign", data={"period": Q3, "note": "再签一次"}, follow_redirects=True)
     text = again.get_data(as_text=True)
-    assert "已由刘委员于 2026-10-08 10:00 签认并锁定，不能重复签认" in text
+    assert "已由刘委员于 2026年10月8日 10:00 签认并锁定，不能重复签认" in text
     db.session.expire_all()
     assert db.session.scalar(select(PayoutList)).note == "已核对" and signed_audits() == 1
 

@@ -107,7 +107,7 @@ def test_month_precision_is_shown_as_written_on_the_person_page(world, login_as)
     day = services.find_person_by_id_number(id_number(135))
     month_page = client.get(f"/roster/{month.id}").get_data(as_text=True)
     assert '<span data-testid="joined-party">2009年2月</span>' in month_page and "2009-02-01" not in month_page
-    assert '<span data-testid="joined-party">2009-02-15</span>' in client.get(f"/roster/{day.id}").get_data(
+    assert '<span data-testid="joined-party">2009年2月15日</span>' in client.get(f"/roster/{day.id}").get_data(
         as_text=True)
 
 

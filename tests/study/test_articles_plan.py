@@ -63,7 +63,7 @@ def test_duplicates_are_refused_with_a_message(client, login_as, world, article)
     db.session.commit()
     login_as(world.users.secretary)
     response = post_plan(client, article, TODAY, world.branch_a.id)
-    assert "已安排给示范煤矿党委（全体党支部）在 2026-11-23 学习，不能重复安排" in response.get_data(as_text=True)
+    assert "已安排给示范煤矿党委（全体党支部）在 2026年11月23日 学习，不能重复安排" in response.get_data(as_text=True)
     assert post_plan(client, article, TODAY + timedelta(days=1), world.branch_a.id).status_code == 302  # another day
     assert len(assignments()) == 2
 
@@ -120,11 +120,11 @@ def test_the_plan_page_by_week_and_month(client, login_as, world, article):
     db.session.commit()
     login_as(world.users.secretary)
     week = client.get("/study/articles/plan").get_data(as_text=True)
-    assert "2026-11-23 至 2026-11-29" in week and week.count('data-testid="plan-day"') == 7
+    assert "2026年11月23日 至 2026年11月29日" in week and week.count('data-testid="plan-day"') == 7
     assert "党员的八项义务" in week and "（全体党支部）" in week
     assert "掘进二队党支部" not in week  # another branch's plan is not the secretary's business
     month = client.get("/study/articles/plan?view=month&start=2026-12-01").get_data(as_text=True)
-    assert "2026-12-01 至 2026-12-31" in month and "十二月的文章" in month and "党员的八项义务" not in month
+    assert "2026年12月1日 至 2026年12月31日" in month and "十二月的文章" in month and "党员的八项义务" not in month
     assert client.get("/study/articles/plan?start=garbage").status_code == 200
 
 

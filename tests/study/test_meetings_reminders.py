@@ -30,7 +30,7 @@ def test_reminder_goes_once_to_the_expected_attendees_of_tomorrows_sessions(worl
     messages = _reminders()
     assert {m.person_id for m in messages} == {world.people.secretary.id, world.people.member.id}
     assert {m.key for m in messages} == {f"meeting-tomorrow:{tomorrow.id}"}
-    assert messages[0].title == "明天主题党日：明天的主题党日" and "05月20日 08:00" in messages[0].body
+    assert messages[0].title == "明天主题党日：明天的主题党日" and "2026年5月20日 08:00–10:00" in messages[0].body
     assert messages[0].url == f"/study/meetings/{tomorrow.id}"
     remind_tomorrow()
     assert len(_reminders()) == 2

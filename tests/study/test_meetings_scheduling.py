@@ -50,7 +50,7 @@ def test_secretary_schedules_a_session_stored_in_utc_and_attendees_notified(clie
     notices = db.session.scalars(select(Message).where(Message.key == f"meeting-scheduled:{meeting.id}")).all()
     assert {m.person_id for m in notices} == expected
     page = client.get(response.location).get_data(as_text=True)
-    assert "2026-05-20 14:30" in page and "矿党校李教授（专家导师）" in page and "<h2>学习提纲</h2>" in page
+    assert "2026年5月20日 14:30–16:00" in page and "矿党校李教授（专家导师）" in page and "<h2>学习提纲</h2>" in page
 
 
 def test_the_form_offers_the_default_list_members_and_activists_not_masses(client, world, login_as):

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from portal.core.clock import localnow, utcnow
+from portal.core.clock import format_date, localnow, utcnow
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
 from portal.core.pagination import paginate_rows
 from portal.core.text import clean as clean_text
@@ -282,7 +282,7 @@ def assign(user, article_id, day, organisation_ids, today=None):
         clash = _existing_overlap(article.id, day, org)
         if clash is not None:
             raise ConflictError(f"《{article.title}》已安排给{organisation_label(clash.organisation)}"
-                                f"在 {day:%Y-%m-%d} 学习，不能重复安排", field="organisation_ids")
+                                f"在 {format_date(day)} 学习，不能重复安排", field="organisation_ids")
     added = [StudyAssignment(article=article, organisation=org, day=day, created_by_id=user.id) for org in targets]
     try:
         with db.session.begin_nested():

@@ -13,7 +13,7 @@ from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal.core.clock import format_local, utcnow
+from portal.core.clock import format_datetime, utcnow
 from portal.core.exceptions import NotFound, ValidationError
 from portal.credits import services as credits
 from portal.extensions import db
@@ -81,9 +81,9 @@ def start(actor, quiz, rng=None, pools=None):
         return current
     window = quizzes.window_for(quiz, person.id)
     if now < window.opens_at:
-        raise ValidationError(f"测试尚未开始，开放时间：{format_local(window.opens_at)}")
+        raise ValidationError(f"测试尚未开始，开放时间：{format_datetime(window.opens_at)}")
     if now >= window.closes_at:
-        raise ValidationError(f"测试已于 {format_local(window.closes_at)} 截止")
+        raise ValidationError(f"测试已于 {format_datetime(window.closes_at)} 截止")
     if len(existing) >= quiz.attempts_allowed:
         raise ValidationError(f"本测试只能作答 {quiz.attempts_allowed} 次，您已全部完成")
     items = quizzes.build_paper(quiz, person, pools=pools, rng=rng)

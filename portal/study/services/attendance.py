@@ -21,7 +21,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from portal.core import audit
-from portal.core.clock import format_local, utcnow
+from portal.core.clock import format_datetime, format_time, utcnow
 from portal.core.exceptions import ValidationError
 from portal.core.text import clean as clean_text
 from portal.credits import services as credits
@@ -97,14 +97,14 @@ def check_in(person, meeting_id, code):
     if not won:
         return CheckinOutcome(True, "您已签到，无需重复签到")
     credit = _award(person, meeting)
-    return CheckinOutcome(True, f"签到成功（{format_local(now, '%H:%M')}）。积分：{credit.message}")
+    return CheckinOutcome(True, f"签到成功（{format_time(now)}）。积分：{credit.message}")
 
 
 def _check_window(meeting):
     opens, closes = checkin_window(meeting)
     now = utcnow()
     if now < opens:
-        raise ValidationError(f"签到尚未开始：会议开始前 30 分钟起（{format_local(opens, '%m月%d日 %H:%M')}）可以签到",
+        raise ValidationError(f"签到尚未开始：会议开始前 30 分钟起（{format_datetime(opens, short=True)}）可以签到",
                               field="code")
     if now > closes:
         raise ValidationError("会议已结束，签到已关闭；如确已参会，请联系支部书记补登", field="code")

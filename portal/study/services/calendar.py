@@ -19,7 +19,7 @@ from icalendar import Alarm, Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.core.clock import LOCAL_TZ, format_local, localnow, utcnow
+from portal.core.clock import LOCAL_TZ, format_datetime, format_month, format_weekday, localnow, utcnow
 from portal.core.exceptions import NotFound
 from portal.extensions import db
 from portal.roster.models import Person
@@ -96,7 +96,7 @@ class Day:
     @property
     def weekday_label(self):
         """周一 ... 周日."""
-        return f"周{WEEKDAYS[self.day.weekday()]}"
+        return format_weekday(self.day)
 
 
 @dataclass
@@ -111,7 +111,12 @@ class MonthView:
     @property
     def label(self):
         """2026年5月."""
-        return f"{self.first.year}年{self.first.month}月"
+        return format_month(self.first)
+
+    @property
+    def key(self):
+        """The month's key in URLs: 2026-05."""
+        return self.first.strftime("%Y-%m")
 
     @property
     def busy_days(self):
@@ -275,7 +280,7 @@ def quiz_deadlines(person, start, end):
         begins = max(window.opens_at, window.closes_at - timedelta(minutes=quiz.time_limit_minutes))
         if window.closes_at <= start or begins >= end:
             continue
-        opens, closes = format_local(window.opens_at), format_local(window.closes_at)
+        opens, closes = format_datetime(window.opens_at), format_datetime(window.closes_at)
         events.append(CalendarEvent(
             uid=f"quiz-{quiz.id}@{UID_DOMAIN}", title=f"每周一测截止：{quiz.title}", starts_at=begins,
             ends_at=window.closes_at, category="每周一测", url=quiz_path(quiz.id),

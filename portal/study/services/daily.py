@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.core.clock import localnow, utcnow
+from portal.core.clock import format_date, localnow, utcnow
 from portal.core.exceptions import ConflictError, ValidationError
 from portal.core.markdown import render
 from portal.credits import services as credits
@@ -285,7 +285,7 @@ def unpick(actor, org_id, day):
 def _refuse_if_answered(row):
     answered = db.session.scalar(select(func.count()).where(DailyAnswer.daily_question_id == row.id))
     if answered:
-        raise ConflictError(f"{row.day:%m月%d日}的题目已有 {answered} 人作答，不能再更换或取消")
+        raise ConflictError(f"{format_date(row.day, short=True)}的题目已有 {answered} 人作答，不能再更换或取消")
 
 
 @dataclass

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from portal.accounts import services as accounts
 from portal.core import audit, uploads
-from portal.core.clock import LOCAL_TZ, format_local, utcnow
+from portal.core.clock import LOCAL_TZ, format_span, utcnow
 from portal.core.exceptions import NotFound, PermissionDenied, ValidationError
 from portal.core.permissions import Role
 from portal.core.text import clean as clean_text
@@ -544,9 +544,8 @@ def meeting_path(meeting_id):
 
 
 def describe(meeting):
-    """When and where, in one line for notices: 5月20日 14:30-16:00，三楼会议室."""
-    day = format_local(meeting.starts_at, "%m月%d日 %H:%M")
-    return f"{day}-{format_local(meeting.ends_at, '%H:%M')}，{meeting.location}"
+    """When and where, in one line for notices: 2026年5月20日 14:30–16:00，三楼会议室."""
+    return f"{format_span(meeting.starts_at, meeting.ends_at)}，{meeting.location}"
 
 
 def _notify(meeting, person_ids, key, what, extra=""):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from portal.core.clock import format_local, to_local
+from portal.core.clock import format_datetime, to_local
 from portal.core.exceptions import ValidationError
 from portal.core.xlsx import write_workbook
 from portal.extensions import db
@@ -47,7 +47,7 @@ def review(attempt):
     """
     if attempt.is_open or not quizzes.review_open(attempt.quiz):
         raise ValidationError(
-            f"答案和解析将在测试截止（{format_local(quizzes.review_opens_at(attempt.quiz))}）后公布")
+            f"答案和解析将在测试截止（{format_datetime(quizzes.review_opens_at(attempt.quiz))}）后公布")
     rows = []
     for item in attempt.items:
         choice = item.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE)

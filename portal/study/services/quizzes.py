@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import or_, select
 
 from portal.core import audit
-from portal.core.clock import LOCAL_TZ, format_local, localnow, utcnow
+from portal.core.clock import LOCAL_TZ, format_datetime, localnow, utcnow
 from portal.core.exceptions import NotFound, PermissionDenied, ValidationError
 from portal.core.text import clean as clean_text
 from portal.extensions import db
@@ -472,7 +472,7 @@ def grant_override(actor, quiz, *, person_ids=(), group_id=None, opens_at=None, 
 def _override_text(override):
     parts = []
     if override.opens_at or override.closes_at:
-        opens, closes = format_local(override.opens_at) or "不变", format_local(override.closes_at) or "不变"
+        opens, closes = format_datetime(override.opens_at) or "不变", format_datetime(override.closes_at) or "不变"
         parts.append(f"开放时间 {opens} 至 {closes}")
     if override.extra_minutes:
         parts.append(f"延长 {override.extra_minutes} 分钟")

@@ -7,7 +7,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from portal.core import markdown
-from portal.core.clock import localnow
+from portal.core.clock import format_date, localnow
 from portal.core.forms import FAILED, run_service
 from portal.core.permissions import require
 from portal.study.forms.articles import ArticleForm, AssignmentForm
@@ -15,7 +15,7 @@ from portal.study.services import articles as services
 from portal.study.views import blueprint
 
 STATUSES = {"active": "在用", "retired": "已下架", "all": "全部"}
-ORIGINS = {"": "全部来源", "file": "内容文件", "portal": "平台撰写"}
+ORIGINS = {"": "全部来源", "file": "平台内容库", "portal": "平台撰写"}
 
 
 @blueprint.route("/articles/")
@@ -146,7 +146,7 @@ def article_plan_new():
         added = run_service(lambda: services.assign(
             current_user, form.article_id.data, form.day.data, form.organisation_ids.data), form)
         if added is not FAILED:
-            flash(f"已安排 {len(added)} 个组织在 {form.day.data:%Y-%m-%d} 学习", "success")
+            flash(f"已安排 {len(added)} 个组织在 {format_date(form.day.data)} 学习", "success")
             return redirect(url_for("study.article_plan", start=form.day.data.isoformat()))
     return render_template("study/articles/plan_form.html", form=form)
 

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from portal.core.clock import format_date
 from portal.core.forms import FAILED, run_service
 from portal.core.permissions import login_required, require
 from portal.core.security import safe_next
@@ -69,7 +70,7 @@ def daily_pick(question_id):
         picked = run_service(lambda: daily.pick(
             current_user, form.organisation_id.data, form.day.data, question.id), form)
         if picked is not FAILED:
-            flash(f"已设为 {picked.day:%Y-%m-%d} 的每日一题", "success")
+            flash(f"已设为 {format_date(picked.day)} 的每日一题", "success")
             return redirect(url_for("study.daily_manage", org=picked.organisation_id))
     return render_template("study/daily/pick.html", form=form, question=question)
 
