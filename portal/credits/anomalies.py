@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from portal.core.clock import format_datetime
 from portal.credits import services, standings
 from portal.credits.models import LedgerEntry
+from portal.credits.period_states import period_choices
 from portal.credits.rules import MANUAL
 from portal.extensions import db
 from portal.roster.models import Organisation, Person
@@ -95,7 +96,7 @@ def report(actor, key=None, kind=None):
     """The findings for the period a URL names (default: this month) within the actor's branches."""
     period = services.period_from_key(key, kind)
     findings = run_detectors(period, services.RankingScope.of(actor, "credits.rules").branch_ids)
-    return AnomalyReport(period=period, findings=findings, choices=services.period_choices(period.kind))
+    return AnomalyReport(period=period, findings=findings, choices=period_choices(period.kind))
 
 
 def _in_period(period, branch_ids):

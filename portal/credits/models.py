@@ -195,3 +195,5 @@ class PayoutList(db.Model):
 # The ledger is append-only and periods only ever close: their newest ids version cached rankings.
 cache.append_only("ledger", LedgerEntry)
 cache.append_only("closed_periods", ClosedPeriod)
+# A signed payout makes its quarter 已兑现 on the cached ranking pages.
+cache.watch("payouts", PayoutList)

@@ -5,13 +5,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.core import audit
+from portal.core import audit, cache
 from portal.core.clock import format_datetime, localnow, utcnow
 from portal.core.exceptions import ConflictError, PermissionDenied, ValidationError
-from portal.core.periods import PeriodKind, period_containing, recent_periods
+from portal.core.periods import PeriodKind, period_containing
 from portal.core.text import clean as clean_text
 from portal.credits import standings
 from portal.credits.models import ClosedPeriod, PayoutList, SnapshotRow
+from portal.credits.period_states import PeriodState, period_choices, period_state
 from portal.credits.services import period_from_key
 from portal.extensions import db
 from portal.roster.models import Organisation, Person
@@ -51,7 +52,8 @@ class PayoutSheet:
     closed: object
     groups: list
     payout: PayoutList | None
-    choices: list = field(default_factory=list)
+    state: PeriodState
+    choices: list = field(default_factory=list)  # [(quarter, PeriodState)], newest first
 
     @property
     def total(self):
@@ -76,21 +78,11 @@ def _closed_quarter(period):
         ClosedPeriod.kind == str(period.kind), ClosedPeriod.period_start == period.start))
 
 
-def quarter_choices(count=8):
-    """Recent quarters, newest first, each with (closed, signed) flags."""
-    quarters = recent_periods(PeriodKind.QUARTER, count)
-    closed = dict(db.session.execute(
-        select(ClosedPeriod.period_start, ClosedPeriod.id).where(ClosedPeriod.kind == str(PeriodKind.QUARTER))
-    ).all())
-    signed = set(db.session.scalars(select(PayoutList.period_id).where(PayoutList.signed_at.is_not(None))))
-    return [(q, q.start in closed, closed.get(q.start) in signed) for q in quarters]
-
-
 def payout_sheet(period):
     """The list for one quarter: every frozen row with its committee-wide rank, grouped by branch in tree order."""
     frozen = _closed_quarter(period)
     if frozen is None:
-        return PayoutSheet(period=period, closed=None, groups=[], payout=None)
+        return PayoutSheet(period=period, closed=None, groups=[], payout=None, state=period_state(period))
     ranks = {row.person_id: row.rank for row in standings.person_ranking(period, previous=False)}
     rows = db.session.execute(
         select(SnapshotRow.person_id, Person.name, Person.employee_no, SnapshotRow.points,
@@ -106,13 +98,14 @@ def payout_sheet(period):
         group = groups.setdefault(branch_id, PayoutGroup(branch_name or NO_BRANCH))
         group.rows.append(PayoutRow(ranks[person_id], person_id, name, employee_no, points))
     payout = db.session.scalar(select(PayoutList).where(PayoutList.period_id == frozen.id))
-    return PayoutSheet(period=period, closed=frozen, groups=list(groups.values()), payout=payout)
+    state = PeriodState.PAID if payout is not None and payout.signed_at is not None else PeriodState.CLOSED
+    return PayoutSheet(period=period, closed=frozen, groups=list(groups.values()), payout=payout, state=state)
 
 
 def sheet_for(key=None):
     """The list for the quarter a URL names, or by default the latest closed quarter (else the current one).
 
-    The sheet also carries the recent quarters to switch to.
+    The sheet also carries the quarters to switch to (those since the ledger's first entry), with their states.
     """
     if key:
         sheet = payout_sheet(period_from_key(key))
@@ -121,7 +114,7 @@ def sheet_for(key=None):
             select(ClosedPeriod.period_start).where(ClosedPeriod.kind == str(PeriodKind.QUARTER))
             .order_by(ClosedPeriod.period_start.desc()).limit(1))
         sheet = payout_sheet(period_containing(PeriodKind.QUARTER, latest or localnow().date()))
-    sheet.choices = quarter_choices()
+    sheet.choices = period_choices(PeriodKind.QUARTER)
     return sheet
 
 
@@ -168,6 +161,7 @@ def sign_payout(actor, period, note=""):
         db.session.refresh(payout)
         if not done:
             raise _already_signed(period, payout)
+        cache.bump("payouts")  # a Core UPDATE passes no flush: the cached pages learn of it here
     audit.record("credit_payout_signed", target=payout, actor=actor, detail=f"{period.label}：{note}" if note
                  else period.label)
     return payout

@@ -11,6 +11,7 @@ from portal.core.exceptions import NotFound
 from portal.core.periods import KIND_LABELS, PeriodKind, current_period
 from portal.core.xlsx import write_workbook
 from portal.credits import services, standings
+from portal.credits.period_states import PeriodState, period_choices, period_state
 from portal.extensions import db
 from portal.roster.models import Organisation, OrgKind
 
@@ -34,8 +35,9 @@ class RankingBoard:
     """Everything the ranking page shows for one period, within the actor's scope."""
 
     period: object
-    closed: object  # the ClosedPeriod row, None while live
-    choices: list
+    state: object  # period_states.PeriodState
+    closed: object  # the ClosedPeriod row, None until the period is closed
+    choices: list  # [(period, PeriodState)]
     view: str
     branch_options: list
     branch_id: int | None
@@ -66,11 +68,12 @@ def ranking_key(actor, period, view, branch_id, page):
     """Everything a ranking page's shared part depends on (portal.core.cache), for its cache key.
 
     The viewer counts only through the organisations their rankings cover; the data through the
-    ledger, the closed periods and the roster (names, branches); the period choices through today.
+    ledger, the closed periods, the signed payouts and the roster (names, branches); the period
+    choices and states through today.
     """
     scope = tuple(sorted(org.id for org in actor.scopes("credits.rankings")))
     return ("credits.rankings", scope, period.key, view, branch_id, page, localnow().date(), request.script_root,
-            *cache.versions("ledger", "closed_periods", "roster"))
+            *cache.versions("ledger", "closed_periods", "payouts", "roster"))
 
 
 def ranking_board(actor, period, view="person", branch_id=None, page=1):
@@ -86,8 +89,8 @@ def ranking_board(actor, period, view="person", branch_id=None, page=1):
     else:
         branch_rows, branch_count = visible_branch_ranking(period, scope)
     return RankingBoard(
-        period=period, closed=standings.closed_period(period),
-        choices=services.period_choices(period.kind), view=view, branch_options=_branch_options(scope),
+        period=period, state=period_state(period), closed=standings.closed_period(period),
+        choices=period_choices(period.kind), view=view, branch_options=_branch_options(scope),
         branch_id=branch_id, whole_committee=people_of is None, people=people, branch_rows=branch_rows,
         branch_count=branch_count, distribution=distribution or [],
     )
@@ -153,13 +156,16 @@ def ledger_board(person, period=None, page=1):
 
 PERSON_HEADERS = ["排名", "姓名", "党支部", "积分", "名次变化"]
 BRANCH_HEADERS = ["排名", "党支部", "党员人数", "参与人数", "参与率（%）", "总积分", "人均积分"]
+# A ranking file's name says what its figures are: live, waiting to be closed, frozen, paid.
+EXPORT_STATUS = {PeriodState.LIVE: "实时", PeriodState.ENDED: "待结算", PeriodState.CLOSED: "已结算",
+                 PeriodState.PAID: "已兑现"}
 LEDGER_HEADERS = ["入账日期", "获得时间", "积分规则", "规则版本", "积分", "来源", "补记说明", "原因", "状态", "记录人"]
 
 
 def ranking_workbook(actor, period, table="person", branch_id=None):
     """A ranking as .xlsx with Chinese headers, within the actor's scope: (stream, file name)."""
     scope = services.RankingScope.of(actor)
-    status = "已结算" if standings.closed_period(period) else "实时"
+    status = EXPORT_STATUS[period_state(period)]
     if table == "branch":
         rows, _ = visible_branch_ranking(period, scope)
         data = [[r.rank, r.name, r.members, r.participants, r.participation, r.points, r.average] for r in rows]

@@ -10,7 +10,7 @@ from portal.core import audit
 from portal.core.clock import LOCAL_TZ, format_date, localnow, utcnow
 from portal.core.database import dialect_insert, upsert_add
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
-from portal.core.periods import PeriodKind, current_period, parse_key, period_containing, recent_periods
+from portal.core.periods import PeriodKind, current_period, parse_key, period_containing
 from portal.core.text import clean as clean_text
 from portal.credits.models import (
     CapLock,
@@ -21,6 +21,7 @@ from portal.credits.models import (
     LedgerEntry,
     RuleMode,
 )
+from portal.credits.period_states import first_ledger_day
 from portal.credits.rules import DEFAULT_RULES, MANUAL
 from portal.extensions import db
 from portal.roster import services as roster
@@ -470,8 +471,9 @@ def source_label(entry):
 def period_from_key(key, kind=None):
     """The period a URL names, or the current one of `kind` (default: month); NotFound if it is not one.
 
-    A period that has not started yet, or one before the portal could have data, is refused too,
-    so a hand-edited link gets a clear message instead of an empty or broken page.
+    A period that has not started yet, or one that ended before the ledger's first entry, is
+    refused too (the pickers never offer them), so a hand-edited link gets a clear message instead
+    of an empty page claiming a state the period never had.
     """
     if not key:
         try:
@@ -484,18 +486,10 @@ def period_from_key(key, kind=None):
         raise NotFound("考核周期无效，请从列表中选择") from None
     if period.start > localnow().date():
         raise NotFound("该考核周期尚未开始")
-    if period.start.year < EARLIEST_YEAR:
+    first = first_ledger_day()
+    if period.end < (first if first is not None else localnow().date()):
         raise NotFound("该考核周期没有积分数据")
     return period
-
-
-def period_choices(kind, count=13):
-    """The current period of `kind` and the ones before it, newest first, each with its closed flag."""
-    periods = recent_periods(kind, count)
-    closed = db.session.scalars(select(ClosedPeriod.period_start).where(
-        ClosedPeriod.kind == str(kind), ClosedPeriod.period_start.in_([p.start for p in periods])))
-    starts = set(closed)
-    return [(period, period.start in starts) for period in periods]
 
 
 @dataclass(frozen=True)

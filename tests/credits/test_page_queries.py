@@ -3,7 +3,7 @@
 from datetime import date
 
 from portal.core.periods import PeriodKind, period_containing
-from portal.credits import jobs, services, standings
+from portal.credits import jobs, period_states, services, standings
 from portal.extensions import db
 from tests.credits.helpers import at
 
@@ -21,9 +21,9 @@ def test_period_choices_flag_the_closed_periods(world, now):
     now.set(at(2026, 11, 22))
     jobs.close_ended_periods()
     db.session.commit()
-    choices = services.period_choices(PeriodKind.MONTH)
-    assert [(period.label, flag) for period, flag in choices[:3]] == [
-        ("2026年11月", False), ("2026年10月", True), ("2026年9月", False)]
+    choices = period_states.period_choices(PeriodKind.MONTH)
+    assert [(period.label, state.label) for period, state in choices] == [
+        ("2026年11月", "进行中"), ("2026年10月", "已结算")]
 
 
 def test_rankings_within_branches_sort_and_count_like_the_whole_committee(world, now):

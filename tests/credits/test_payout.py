@@ -69,7 +69,7 @@ def test_signing_off_locks_the_list_and_is_audited(client, login_as, closed_q3, 
 def test_an_open_quarter_cannot_be_signed(client, login_as, closed_q3):
     login_as(closed_q3.users.committee)
     page = client.get("/credits/payout?period=quarter:2026-10-01").get_data(as_text=True)
-    assert "本季度尚未结算" in page and 'data-testid="sign-form"' not in page
+    assert "本季度尚未结束" in page and 'data-testid="sign-form"' not in page
     refused = client.post("/credits/payout/sign", data={"period": "quarter:2026-10-01"}, follow_redirects=True)
     assert "本季度尚未结算" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(PayoutList)) == 0 and signed_audits() == 0

@@ -88,6 +88,8 @@ def test_ranking_is_paginated(client, login_as, world, now):
     ("period=month:2026-13-01", "考核周期无效"),
     ("period=week:2026-11-02", "考核周期无效"),
     ("period=year:0001-01-01", "没有积分数据"),
+    ("period=year:2021-01-01", "没有积分数据"),  # before the ledger's first entry (5 October 2026)
+    ("period=month:2026-09-01", "没有积分数据"),
     ("period=month:2027-03-01", "尚未开始"),
     ("kind=fortnight", "考核周期类型无效"),
 ])
@@ -98,16 +100,19 @@ def test_bad_period_keys_get_a_clear_404(client, login_as, november, query, mess
     assert message in response.get_data(as_text=True)
 
 
-def test_period_picker_offers_recent_periods_of_each_kind(client, login_as, november):
+def test_period_picker_offers_the_periods_since_the_first_entry(client, login_as, november):
     login_as(november.users.committee)
     dekads = client.get("/credits/rankings?kind=dekad").get_data(as_text=True)
     assert "2026年11月下旬" in dekads and "本周期暂无积分记录" in dekads
-    assert dekads.count('<option value="dekad:') == 13
+    # The first entry is of 5 October: 十月上旬 to 十一月下旬, nothing before.
+    assert dekads.count('<option value="dekad:') == 6
+    assert "2026年10月上旬" in dekads and "2026年9月下旬" not in dekads
     early = client.get("/credits/rankings?period=dekad:2026-11-01").get_data(as_text=True)
     assert [r[1] for r in ranking(early)] == ["李四", "张三", "陈五"]
     years = client.get("/credits/rankings?kind=year").get_data(as_text=True)
     # 2026: 陈五 11 and 张三 11 tie (listed by pinyin), 李四 10.
     assert [(r[0], r[1]) for r in ranking(years)] == [("1", "陈五"), ("1", "张三"), ("3", "李四")]
+    assert years.count('<option value="year:') == 1 and "2025年" not in years  # no empty years
 
 
 def test_closed_periods_say_frozen_and_open_ones_live(client, login_as, november, now):
