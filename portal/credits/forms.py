@@ -3,6 +3,7 @@
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from portal.core.forms import CheckboxListField, CreatingForm, PortalForm
 from portal.credits.models import RuleMode
@@ -30,7 +31,8 @@ class RuleForm(CreatingForm):
 class AdjustForm(CreatingForm):
     """A manual bonus or penalty for one person."""
 
-    person_id = IntegerField("人员编号", validators=[InputRequired("请填写人员编号")])
+    # The person picked by the page's search: kept in a hidden field, never typed or shown.
+    person_id = IntegerField("调整对象", widget=HiddenInput(), validators=[InputRequired("请先查找并选择调整对象")])
     points = IntegerField("调整分值", validators=[InputRequired("请填写调整分值")])
     reason = TextAreaField("调整原因", validators=[DataRequired("请写明调整原因"),
                                                  Length(max=500, message="原因不能超过 500 字")])

@@ -429,11 +429,11 @@ def reverse(actor, entry_id, reason):
 
 
 def adjust_person(actor, person_id, points, reason):
-    """adjust() for a person named by id on a form; an unknown or out-of-scope id is a field error."""
+    """adjust() for the person picked on the form; an unknown or out-of-scope person is a field error."""
     try:
         person = roster.get_person_for(actor, person_id, permission="credits.adjust")
     except NotFound:
-        raise ValidationError("人员不存在或不在您的管理范围内，请核对人员编号", field="person_id") from None
+        raise ValidationError("人员不存在或不在您的管理范围内，请重新查找并选择", field="person_id") from None
     return adjust(actor, person, points, reason)
 
 
@@ -445,6 +445,32 @@ def adjustable_person(actor, person_id):
         return roster.get_person_for(actor, person_id, permission="credits.adjust")
     except NotFound:
         return None
+
+
+ADJUST_MATCHES = 20
+
+
+@dataclass(frozen=True)
+class AdjustTarget:
+    """Who an adjustment is for: the person picked, else the people matching the search (None: no search)."""
+
+    person: object
+    query: str
+    matches: object  # a roster search page of PersonRow, or None
+
+
+def adjust_target(actor, person_id=None, query=""):
+    """The adjustment page's person: the one picked, or those found by name, pinyin or initials.
+
+    The search covers the branches where the actor may adjust credits (roster.search_people),
+    so a pick can only offer people the adjustment will accept.
+    """
+    person = adjustable_person(actor, person_id)
+    query = clean_text(query or "")[:40]
+    matches = None
+    if person is None and query:
+        matches = roster.search_people(actor, query, per_page=ADJUST_MATCHES, permission="credits.adjust")
+    return AdjustTarget(person, query, matches)
 
 
 # --- what the pages need --------------------------------------------------------------------------

@@ -160,7 +160,7 @@ def rule_edit(code):
 @blueprint.route("/adjust", methods=["GET", "POST"])
 @require("credits.adjust")
 def adjust():
-    """A manual bonus or penalty for one person, with a reason; audited."""
+    """A manual bonus or penalty for one person (found by name or pinyin: ?q=), with a reason; audited."""
     form = AdjustForm(person_id=request.args.get("person_id", type=int))
     if form.validate_on_submit():
         entry = run_service(lambda: services.adjust_person(
@@ -168,7 +168,7 @@ def adjust():
         if entry is not FAILED:
             flash(f"已为 {entry.person.name} 调整 {entry.points:+d} 分", "success")
             return redirect(url_for("credits.person_ledger", person_id=entry.person_id))
-    target = services.adjustable_person(current_user, form.person_id.data)
+    target = services.adjust_target(current_user, form.person_id.data, request.args.get("q", ""))
     return render_template("credits/adjust.html", form=form, target=target)
 
 

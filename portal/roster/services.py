@@ -221,16 +221,18 @@ def find_person_by_id_number(number):
 # --- search ---------------------------------------------------------------------------------
 
 def search_people(actor, q=None, branch_id=None, status=None, political_status=None,
-                  page=1, per_page=30, branches=None):
+                  page=1, per_page=30, branches=None, permission="roster.view"):
     """People the actor may see, filtered and paginated, in a stable order.
 
+    `q` is a name (or part of one), its pinyin or initials (zhangsan, zs), or an employee number.
     Rows carry only what a list shows (see PersonRow): the roster list is the page secretaries
-    open most, so it reads columns, not whole encrypted records. `branches`, if given, must be
-    the actor's roster.view branches (the page has them already).
+    open most, so it reads columns, not whole encrypted records. The people are those of the
+    branches where the actor holds `permission`; `branches`, if given, must be those branches
+    (the page has them already).
     """
-    scope = scope_condition(actor, "roster.view", branches)
+    scope = scope_condition(actor, permission, branches)
     if scope is None:
-        raise PermissionDenied("您没有查看花名册的权限")
+        raise PermissionDenied("您没有查看花名册的权限" if permission == "roster.view" else "您没有权限查找这些人员")
     conditions = [scope, *_search_conditions(q, branch_id, status, political_status)]
     rows = (
         select(Person.id, Person.name, Person.political_status, Person.job_type, Person.employee_no,

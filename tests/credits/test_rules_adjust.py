@@ -1,5 +1,6 @@
 """Rule editing (versions, Chinese field errors), manual adjustments and reversals through the pages."""
 
+import re
 from datetime import date
 
 import pytest
@@ -103,19 +104,42 @@ def test_only_the_committee_edits_rules(client, login_as, world):
 
 # --- adjustments --------------------------------------------------------------------------------------
 
-def test_adjustment_through_the_page_with_csrf_on(csrf_client, world, now):
+def _adjust_form_values(page):
+    """What the adjustment form carries: its hidden person, submit key and CSRF token."""
+    form = page[page.index('data-testid="adjust-form"'):]
+    return {name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', form).group(1)
+            for name in ("person_id", "submit_key", "csrf_token")}
+
+
+def test_adjustment_finds_the_person_by_pinyin_and_picks_without_javascript(csrf_client, world, now):
     now.set(NOW)
     member = world.people.member
     token = csrf_token(csrf_client.get("/login").get_data(as_text=True))
     logged_in = csrf_client.post("/login", data={"identifier": world.users.committee.person.employee_no,
                                                   "password": PASSWORD, "csrf_token": token})
     assert logged_in.status_code == 302
-    form = csrf_client.get(f"/credits/adjust?person_id={member.id}").get_data(as_text=True)
-    assert "调整对象：" in form and "张三" in form and f'value="{member.id}"' in form
-    data = {"person_id": member.id, "points": "5", "reason": "抢险救灾表现突出"}
-    refused = csrf_client.post("/credits/adjust", data=keyed(data))
+    start = csrf_client.get("/credits/adjust").get_data(as_text=True)
+    assert "人员编号" not in start and 'data-testid="person-search"' in start
+    assert "请先在上方查找并选择调整对象" in start
+    # The search is a plain GET; each match has its own 选择 button (a GET with the person hidden).
+    found = csrf_client.get("/credits/adjust?q=zs").get_data(as_text=True)
+    matches = found.split('data-testid="person-match"')[1:]
+    assert len(matches) == 1 and "张三" in matches[0] and "综采一队" in matches[0]
+    pick = re.search(r'<form method="get" action="(/credits/adjust)">\s*<input type="hidden" name="person_id" '
+                     r'value="(\d+)">\s*<button[^>]*>选择</button>', matches[0])
+    assert pick and int(pick.group(2)) == member.id
+    picked = csrf_client.get(f"{pick.group(1)}?person_id={pick.group(2)}").get_data(as_text=True)
+    target = picked[picked.index('data-testid="adjust-target"'):].split("</p>")[0]
+    shown = re.sub(r"<[^>]+>", " ", target)
+    assert "张三" in shown and "综采一队党支部" in shown
+    assert not re.search(rf"(?<![0-9A-Za-z]){member.id}(?![0-9A-Za-z])", shown)
+    values = _adjust_form_values(picked)
+    assert values["person_id"] == str(member.id)  # carried, never shown
+    data = {"person_id": values["person_id"], "points": "5", "reason": "抢险救灾表现突出",
+            "submit_key": values["submit_key"]}
+    refused = csrf_client.post("/credits/adjust", data=data)
     assert refused.status_code == 400 and count(LedgerEntry) == 0
-    done = csrf_client.post("/credits/adjust", data=keyed({**data, "csrf_token": csrf_token(form)}))
+    done = csrf_client.post("/credits/adjust", data={**data, "csrf_token": values["csrf_token"]})
     assert done.status_code == 302 and done.location.endswith(f"/credits/people/{member.id}")
     entry = db.session.scalar(select(LedgerEntry))
     assert (entry.person_id, entry.points, entry.rule_code) == (member.id, 5, "manual")
@@ -123,11 +147,45 @@ def test_adjustment_through_the_page_with_csrf_on(csrf_client, world, now):
     assert audits("credit_adjusted") == 1
     page = csrf_client.get(done.location).get_data(as_text=True)
     assert "已为 张三 调整 +5 分" in page and "原因：抢险救灾表现突出" in page
+    # Sent again (a double tap): the one-time key books it once.
+    again = csrf_client.post("/credits/adjust", data={**data, "csrf_token": values["csrf_token"]})
+    assert again.status_code == 302 and count(LedgerEntry) == 1
+
+
+@pytest.mark.parametrize("query, names", [
+    ("张", ["张三"]), ("zhang", ["张三"]), ("ZS", ["张三"]), ("l", ["李四", "刘委员"]), ("chenwu", ["陈五"]),
+    ("王五", []),
+])
+def test_adjustment_search_by_name_pinyin_or_initials(client, login_as, world, query, names):
+    login_as(world.users.committee)
+    page = client.get("/credits/adjust", query_string={"q": query}).get_data(as_text=True)
+    found = [m.split("<strong>")[1].split("</strong>")[0] for m in page.split('data-testid="person-match"')[1:]]
+    assert found == names
+    if not names:
+        assert f"没有找到“{query}”" in page
+
+
+def test_adjustment_search_keeps_to_the_branches_the_user_may_adjust(client, login_as, world):
+    from portal.core.permissions import Role
+    from tests.factories import make_user
+
+    # A committee member whose grant is on one branch only finds that branch's people.
+    branch_only = make_user(world.people.other, login_name="zhibu_weiyuan", roles=[(Role.COMMITTEE, world.branch_b)])
+    db.session.commit()
+    login_as(branch_only)
+    page = client.get("/credits/adjust?q=z").get_data(as_text=True)
+    assert "张三" not in page and "赵六" not in page
+    assert "陈五" in client.get("/credits/adjust?q=cw").get_data(as_text=True)
+    # A person outside the grant, picked by a hand-made link or form, is neither shown nor adjusted.
+    picked = client.get(f"/credits/adjust?person_id={world.people.member.id}").get_data(as_text=True)
+    assert 'data-testid="adjust-target"' not in picked and "张三" not in picked
+    posted = client.post("/credits/adjust", data=keyed(person_id=world.people.member.id, points="3", reason="x"))
+    assert "人员不存在或不在您的管理范围内" in posted.get_data(as_text=True) and count(LedgerEntry) == 0
 
 
 @pytest.mark.parametrize("change, field_error", [
     ({"person_id": "999999"}, "人员不存在或不在您的管理范围内"),
-    ({"person_id": ""}, "请填写人员编号"),
+    ({"person_id": ""}, "请先查找并选择调整对象"),
     ({"points": "0"}, "调整分值应在 -100 到 100 之间且不为 0"),
     ({"points": "101"}, "调整分值应在 -100 到 100 之间且不为 0"),
     ({"points": "五"}, "不是有效的整数"),
@@ -141,6 +199,10 @@ def test_adjustment_errors_are_shown_on_the_form_and_write_nothing(client, login
     assert response.status_code == 200 and field_error in page
     if change.get("reason") is None:
         assert "迟到早退" in page  # what was typed is kept
+    if "person_id" in change:
+        assert 'data-testid="person-search"' in page  # pick again
+    else:
+        assert 'data-testid="adjust-target"' in page  # the person picked stays picked
     assert count(LedgerEntry) == 0 and count(CreditAdjustment) == 0 and audits("credit_adjusted") == 0
 
 

@@ -64,3 +64,32 @@ def test_committee_sees_the_ranking_table_and_branch_chart(page, world, now):
     expect(page).to_have_url(re.compile(r"kind=quarter"))
     expect(page.get_by_test_id("period-label")).to_contain_text("2026年第4季度")
     check_layout(page)
+
+
+def test_committee_finds_a_person_by_initials_and_adjusts_their_credits(page, world, now):
+    """积分调整 on a phone and a desktop: search by initials, pick, fill in; no number is typed or shown."""
+    now.set(NOW)
+    db.session.commit()
+    login(page, identifier_of(world.users.committee))
+    follow(open_menu(page).get_by_role("link", name="积分排名", exact=True))
+    follow(page.get_by_role("link", name="积分调整", exact=True))  # the credit pages' own menu
+    expect(page.get_by_role("heading", name="积分调整", level=1)).to_be_visible()
+    search = page.get_by_role("searchbox", name="查找人员：姓名、拼音或首字母")
+    search.fill("zs")
+    follow(page.get_by_role("button", name="查找", exact=True))
+    matches = page.get_by_test_id("person-match")
+    expect(matches).to_have_count(1)
+    expect(matches.first).to_contain_text("张三")
+    check_layout(page)
+    follow(matches.first.get_by_role("button", name="选择"))
+    target = page.get_by_test_id("adjust-target")
+    expect(target).to_contain_text("张三")
+    expect(target).to_contain_text("综采一队党支部")
+    assert not re.search(rf"(?<![0-9A-Za-z]){world.people.member.id}(?![0-9A-Za-z])", target.inner_text())
+    page.get_by_label("调整分值").fill("3")
+    page.get_by_label("调整原因").fill("主动参加抢险救灾志愿服务")
+    check_layout(page)
+    follow(page.get_by_role("button", name="提交调整"))
+    expect(page.get_by_text("已为 张三 调整 +3 分")).to_be_visible()
+    expect(page.get_by_test_id("entry").first).to_contain_text("手动调整")
+    check_layout(page)
