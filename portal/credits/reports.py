@@ -148,7 +148,7 @@ def ledger_board(person, period=None, page=1):
         person=person, summary=standings.person_summary(person.id),
         series=standings.points_over_time(person.id, PeriodKind.MONTH, 12), period=period,
         entries=entries, reversals=standings.reversals_of([e.id for e in entries.items]),
-        sources={e.id: services.source_label(e) for e in entries.items},
+        sources=services.source_texts(entries.items),
     )
 
 
@@ -178,11 +178,11 @@ def ranking_workbook(actor, period, table="person", branch_id=None):
 
 
 def entry_status(entry, reversals):
-    """已冲销 (with the reversing entry), 冲销记录 (of which entry), or empty."""
+    """冲销记录 (what it cancelled is in the source column), 已冲销（2026-01-05）, or empty."""
     if entry.reverses_id is not None:
-        return f"冲销第 {entry.reverses_id} 条"
+        return "冲销记录"
     if entry.id in reversals:
-        return f"已冲销（第 {reversals[entry.id]} 条）"
+        return f"已冲销（{reversals[entry.id].isoformat()}）"
     return ""
 
 
@@ -190,8 +190,9 @@ def ledger_workbook(person, period=None):
     """A person's entries as .xlsx with Chinese headers: (stream, file name)."""
     entries = standings.ledger_entries(person.id, period)
     reversals = standings.reversals_of([e.id for e in entries])
+    sources = services.source_texts(entries)
     data = [
-        [e.booked_on, format_local(e.earned_at), e.rule.name, e.rule.version, e.points, services.source_label(e),
+        [e.booked_on, format_local(e.earned_at), e.rule.name, e.rule.version, e.points, sources[e.id],
          e.late_note or "", e.reason or "", entry_status(e, reversals),
          e.recorded_by.display_name if e.recorded_by else ""]
         for e in entries

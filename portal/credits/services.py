@@ -424,7 +424,9 @@ def reverse(actor, entry_id, reason):
         raise ConflictError("该记录已经冲销过")
     entry, _new = _book(original.person, original.rule, Source("reversal", original.id), -original.points,
                         utcnow(), recorded_by=actor, reason=reason, reverses=original)
-    audit.record("credit_reversed", target=entry, actor=actor, detail=f"冲销第 {original.id} 条：{reason}")
+    audit.record("credit_reversed", target=entry, actor=actor, detail=(
+        f"冲销 {original.person.name} 的“{original.rule.name}”（{format_date(original.booked_on)} "
+        f"{original.points:+d} 分）：{reason}"))
     return entry
 
 
@@ -476,22 +478,63 @@ def adjust_target(actor, person_id=None, query=""):
 # --- what the pages need --------------------------------------------------------------------------
 
 # How a ledger entry's source is named on the pages: the credits module's own; the modules that
-# award points add theirs (register_source).
+# award points add theirs (register_source), with a function saying what each source was about.
 SOURCE_LABELS = {
     "adjustment": "手动调整",
     "reversal": "冲销",
 }
-EARLIEST_YEAR = 2000
+_DESCRIBERS = {}
+ABOUT_MAX_CHARS = 40
 
 
-def register_source(source_type, label):
-    """Name a module's ledger source type as the pages show it (每日一学, 组织生活, ...)."""
+def register_source(source_type, label, describe=None):
+    """Name a module's ledger source type as the pages show it (每日一学, 组织生活, ...).
+
+    `describe(ids)`, if given, returns {source id: what that source was about, in words}: an
+    article's title, a question, a test's name, a session's topic. Ids it cannot name are left out.
+    """
     SOURCE_LABELS[source_type] = label
+    if describe is not None:
+        _DESCRIBERS[source_type] = describe
+    else:
+        _DESCRIBERS.pop(source_type, None)
 
 
 def source_label(entry):
-    """The source of an entry as people read it: 组织生活 #7, 冲销 #12."""
-    return f"{SOURCE_LABELS.get(entry.source_type, entry.source_type)} #{entry.source_id}"
+    """The kind of source an entry came from, as people read it: 每日一学, 组织生活, 冲销."""
+    return SOURCE_LABELS.get(entry.source_type, "其他")
+
+
+def source_texts(entries):
+    """{entry id: what earned it, in words}: 每日一学：矿山安全生产责任制, 冲销：每日一题（2026年1月3日 +1 分）.
+
+    One query per kind of source on the page. Never an internal id: a source its module cannot
+    describe (gone, or made up by the demo) is named by its kind alone; the page shows its date.
+    """
+    wanted = {}
+    for entry in entries:
+        wanted.setdefault(entry.source_type, set()).add(entry.source_id)
+    about = {source_type: _DESCRIBERS[source_type](sorted(ids)) for source_type, ids in wanted.items()
+             if source_type in _DESCRIBERS}
+    texts = {}
+    for entry in entries:
+        detail = about.get(entry.source_type, {}).get(entry.source_id)
+        detail = " ".join(str(detail).split()) if detail else ""
+        if len(detail) > ABOUT_MAX_CHARS:
+            detail = detail[:ABOUT_MAX_CHARS - 1] + "…"
+        texts[entry.id] = f"{source_label(entry)}：{detail}" if detail else source_label(entry)
+    return texts
+
+
+def _describe_reversed(entry_ids):
+    """What a reversal cancelled: the original entry's rule, date and points."""
+    rows = db.session.execute(
+        select(LedgerEntry.id, CreditRule.name, LedgerEntry.booked_on, LedgerEntry.points)
+        .join(CreditRule, CreditRule.id == LedgerEntry.rule_id).where(LedgerEntry.id.in_(entry_ids)))
+    return {entry_id: f"{name}（{format_date(day)} {points:+d} 分）" for entry_id, name, day, points in rows}
+
+
+register_source("reversal", SOURCE_LABELS["reversal"], _describe_reversed)
 
 
 def period_from_key(key, kind=None):

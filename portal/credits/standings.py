@@ -314,11 +314,11 @@ def ledger_entries(person_id, period=None):
 
 
 def reversals_of(entry_ids):
-    """{original entry id: id of the entry that reverses it} for those of `entry_ids` reversed."""
+    """{original entry id: the date its reversal is booked on} for those of `entry_ids` reversed."""
     if not entry_ids:
         return {}
     return dict(db.session.execute(
-        select(LedgerEntry.reverses_id, LedgerEntry.id).where(LedgerEntry.reverses_id.in_(list(entry_ids)))
+        select(LedgerEntry.reverses_id, LedgerEntry.booked_on).where(LedgerEntry.reverses_id.in_(list(entry_ids)))
     ).all())
 
 

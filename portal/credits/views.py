@@ -183,7 +183,7 @@ def reverse(entry_id):
     else:
         entry = run_service(lambda: services.reverse(current_user, entry_id, form.reason.data))
         if entry is not FAILED:
-            flash(f"已冲销第 {entry_id} 条记录（{entry.points:+d} 分）", "success")
+            flash(f"已冲销 {entry.person.name} 的一条“{entry.rule.name}”积分（{entry.points:+d} 分）", "success")
             back = entry.person_id
     return redirect(url_for("credits.person_ledger", person_id=back) if back else url_for("credits.rankings"))
 

@@ -67,7 +67,7 @@ def test_each_session_gets_its_own_token_in_a_cached_ledger(app, csrf_client, no
     done = second.post(f"/credits/entries/{entry_id}/reverse",
                        data={"reason": "录错", "person_id": member.id, "csrf_token": second_token},
                        follow_redirects=True)
-    assert f"已冲销第 {entry_id} 条记录" in done.get_data(as_text=True)
+    assert f"已冲销 {member.name} 的一条“手动加减分”积分" in done.get_data(as_text=True)
 
 
 def test_a_ledger_page_shows_a_renamed_or_moved_person_at_once(client, login_as, november):

@@ -63,7 +63,9 @@ def test_ledger_export_has_every_entry_and_guards_formulas(client, login_as, nov
     assert rows[0] == reports.LEDGER_HEADERS == [
         "入账日期", "获得时间", "积分规则", "规则版本", "积分", "来源", "补记说明", "原因", "状态", "记录人"]
     assert [row[4] for row in rows[1:]] == [-9, 2, 9]
-    assert rows[1][8] == f"冲销第 {first} 条" and rows[3][8].startswith("已冲销")
+    # A reversal says what it cancelled in words; the entry it cancelled, when (no ledger ids).
+    assert rows[1][5] == "冲销：手动加减分（2026年10月5日 +9 分）" and rows[1][8] == "冲销记录"
+    assert rows[3][8] == "已冲销（2026-11-22）" and rows[3][5] == "手动调整"
     assert rows[2][7] == "'=HYPERLINK(\"http://x\")"  # stays text, never a live formula
     assert rows[2][9] == "刘委员" and rows[2][2] == "手动加减分"
     october = workbook_rows(client.get(f"/credits/people/{other.id}/export?period=month:2026-10-01"))

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from portal.core.audit import AuditEntry
 from portal.credits.models import CreditAdjustment, CreditRule, LedgerEntry
+from portal.credits.rules import DEFAULT_RULES
 from portal.extensions import db
 from tests.conftest import keyed
 from tests.credits.helpers import at, commit, csrf_token, give
@@ -42,6 +43,11 @@ def test_rule_list_shows_defaults_without_writing_and_manual_is_not_editable(cli
     assert page.count('data-testid="not-editable"') == 1
     assert "/credits/rules/manual/edit" not in page and "/credits/rules/study_read/edit" in page
     assert count(CreditRule) == 0  # listing writes nothing
+    # Codes stay in the links; the text a user reads names and describes each rule in Chinese.
+    visible = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    for code in DEFAULT_RULES:
+        assert code not in visible
+    assert "阅读当日学习文章并达到最短阅读时间" in visible
 
 
 def test_editing_a_rule_makes_a_new_version(client, login_as, world, now):
@@ -234,7 +240,7 @@ def test_reversal_from_the_ledger_page(client, login_as, world, now):
     reversal = db.session.scalar(select(LedgerEntry).where(LedgerEntry.reverses_id == entry.id))
     assert reversal.points == -6 and reversal.reason == "重复录入" and audits("credit_reversed") == 1
     page = client.get(done.location).get_data(as_text=True)
-    assert f"已冲销第 {entry.id} 条记录（-6 分）" in page and 'data-testid="reversed"' in page
+    assert "已冲销 张三 的一条“手动加减分”积分（-6 分）" in page and 'data-testid="reversed"' in page
     again = client.post(f"/credits/entries/{entry.id}/reverse", data={"reason": "再来", "person_id": member.id},
                         follow_redirects=True)
     assert "该记录已经冲销过" in again.get_data(as_text=True)

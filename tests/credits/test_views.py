@@ -206,10 +206,13 @@ def test_ledger_marks_versions_reversals_and_late_entries(client, login_as, worl
     entries = page.split('data-testid="entry"')[1:]
     by_id = {int(re.search(r'id="entry-(\d+)"', e).group(1)): e for e in entries}
     assert "第 2 版" in by_id[late.id] and "补记：原属2026年11月中旬" in by_id[late.id]
-    assert 'data-testid="reversed"' in by_id[wrong.id] and "已由第" in by_id[wrong.id]
-    assert f"冲销第 {wrong.id} 条" in by_id[reversal.id] and "原因：重复录入" in by_id[reversal.id]
+    assert 'data-testid="reversed"' in by_id[wrong.id] and "已于 2026年11月12日 冲销，不再计分" in by_id[wrong.id]
+    assert 'data-testid="reversal"' in by_id[reversal.id] and "原因：重复录入" in by_id[reversal.id]
+    assert "冲销：手动加减分（2026年11月6日 +4 分）" in by_id[reversal.id]
     first = db_entry(member.id, "meeting", 1)
-    assert "第 2 版" not in by_id[first.id] and "组织生活 #1" in by_id[first.id]
+    # No such session: the entry is named by its kind and date, never by an id.
+    assert "第 2 版" not in by_id[first.id] and "2026年11月5日 · 组织生活" in by_id[first.id]
+    assert not re.search(r"#\d|第 \d+ 条", text(page))
     # Only entries neither reversed nor reversing offer the 冲销 form.
     assert "确认冲销" not in by_id[wrong.id] and "确认冲销" not in by_id[reversal.id]
     assert "确认冲销" in by_id[first.id]
