@@ -122,7 +122,14 @@ def test_file_articles_and_other_branches_articles_cannot_be_edited(client, logi
     db.session.commit()
     login_as(world.users.committee)
     response = client.get(f"/study/articles/{from_file.id}/edit")
-    assert response.status_code == 403 and "flask content sync" in response.get_data(as_text=True)
+    refusal = response.get_data(as_text=True)
+    assert response.status_code == 403 and "本文由平台内容库统一维护，不能在此编辑" in refusal
+    assert "content/" not in refusal and "flask" not in refusal
+    # The article page says the same in the user's words: no repository path, no command.
+    page = client.get(f"/study/articles/{from_file.id}").get_data(as_text=True)
+    note = page[page.index('data-testid="from-file"'):].split("</p>")[0]
+    assert "平台内容库" in note and "不能在此编辑" in note
+    assert not any(word in page for word in ("content/articles", ".md", "内容文件", "运行内容同步"))
     client.post("/logout")
     login_as(world.users.secretary)
     assert client.get(f"/study/articles/{theirs.id}/edit").status_code == 404

@@ -178,6 +178,13 @@ def test_checkin_board_shows_code_and_serves_qr_svg_with_the_checkin_url(client,
     login_as(world.users.secretary)
     board = client.get(f"/study/meetings/{meeting.id}/checkin-board").get_data(as_text=True)
     assert f"{meeting.checkin_code[:3]} {meeting.checkin_code[3:]}" in board
+    assert 'data-testid="checkin-qr"' in board
+    # The address is a link and a copy button labelled in Chinese, never shown as text.
+    link = re.search(r'<a [^>]*href="([^"]+)"[^>]*data-testid="checkin-link">([^<]+)</a>', board)
+    assert link and link.group(1).endswith(f"/study/meetings/{meeting.id}/checkin?code={meeting.checkin_code}")
+    assert link.group(2) == "打开签到页面" and f'data-copy="{link.group(1)}"' in board and ">复制签到链接<" in board
+    visible = re.sub(r"<[^>]+>", " ", board)
+    assert "http" not in visible and "/checkin?code=" not in visible
     qr = client.get(f"/study/meetings/{meeting.id}/checkin-qr.svg")
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
     # The member's page opened from the QR code has the code filled in.

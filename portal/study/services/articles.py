@@ -70,7 +70,7 @@ def get_editable(user, article_id):
     """An article the user may edit; PermissionDenied with the reason otherwise."""
     article = get_article_for(user, article_id)
     if article.from_file:
-        raise PermissionDenied("该文章来自内容文件（content/articles），请修改文件后运行 flask content sync")
+        raise PermissionDenied("本文由平台内容库统一维护，不能在此编辑；如需修改请联系党委")
     if not user.has_permission(MANAGE, article.organisation):
         raise PermissionDenied(f"该文章属于{article.organisation.name}，您只能编辑本组织的文章")
     return article
