@@ -109,4 +109,7 @@ def test_audit_log_names_objects_in_chinese(client, world):
     login(client, world.users.admin)
     client.post(f"/accounts/{world.users.staff.id}/disable")
     page = client.get("/audit/?action=account_disabled").get_data(as_text=True)
-    assert f"对象：账号 #{world.users.staff.id}" in page and "user_account" not in page
+    staff = world.users.staff
+    # Named, not numbered: the account's name (a ledger entry or a payout list by its kind alone).
+    assert f"对象：账号 {staff.display_name}" in page and "user_account" not in page
+    assert not re.search(r"#\d", re.sub(r"<[^>]+>", " ", page))

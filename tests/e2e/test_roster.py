@@ -68,5 +68,5 @@ def test_admin_reveals_id_and_the_view_is_in_the_audit_log(page, world):
     entry = page.get_by_test_id("audit-entry").filter(has_text="查看完整身份证号")
     expect(entry).to_have_count(1)
     expect(entry).to_contain_text(f"操作人：{admin.display_name}")
-    expect(entry).to_contain_text(f"#{person.id}")
+    expect(entry).to_contain_text(f"对象：人员 {person.name}")  # named, not numbered
     check_layout(page)
