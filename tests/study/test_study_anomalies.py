@@ -6,6 +6,7 @@ import pytest
 
 from portal.core.periods import PeriodKind, period_containing
 from portal.credits import anomalies
+from portal.credits import services as credits
 from portal.extensions import db
 from portal.study.models.articles import ArticleRead
 from portal.study.models.quizzes import AttemptStatus
@@ -137,6 +138,9 @@ def test_test_checks_keep_to_the_viewers_branches(world, quiz):
 def test_the_committee_sees_both_checks_on_the_anomalies_page(client, login_as, world, articles, quiz, now):
     read_series(world.people.member, articles[:6], [1] * 6)
     sit(quiz, world.people.other, 8, 100.0)
+    now.set(at(2026, 10, 9))
+    credits.adjust(world.users.committee, world.people.secretary, 1, "十月补记")  # October has credit data
+    db.session.commit()
     now.set(at(2026, 11, 25))
     login_as(world.users.committee)
     page = client.get("/credits/anomalies").get_data(as_text=True)
