@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 from portal.core import cache
 from portal.core.clock import localnow
 from portal.core.periods import KIND_LABELS, PeriodKind, period_containing
-from portal.credits import anomalies, payout, services, standings
+from portal.credits import anomalies, period_states, services, standings
 from portal.credits.models import ClosedPeriod
 from portal.extensions import db
 
 
 @dataclass(frozen=True)
-class PeriodState:
+class KindPeriods:
     """One period kind: the period running now and the last one closed (None: none yet)."""
 
     kind_label: str
@@ -45,13 +45,14 @@ def committee_agenda(actor, today=None):
     today = today or localnow().date()
     last = {kind: period_containing(PeriodKind(kind), start) for kind, start in db.session.execute(
         select(ClosedPeriod.kind, func.max(ClosedPeriod.period_start)).group_by(ClosedPeriod.kind))}
-    periods = [PeriodState(KIND_LABELS[kind], period_containing(kind, today), last.get(str(kind)))
+    periods = [KindPeriods(KIND_LABELS[kind], period_containing(kind, today), last.get(str(kind)))
                for kind in PeriodKind]
     month = period_containing(PeriodKind.MONTH, today)
     checks, people = _anomaly_counts(actor, month, today)
     return CommitteeAgenda(
         periods=periods, overdue=standings.periods_to_close(today - timedelta(days=1)),
-        unsigned=[quarter for quarter, closed, signed in payout.quarter_choices() if closed and not signed],
+        unsigned=[quarter for quarter, state in period_states.period_choices(PeriodKind.QUARTER)
+                  if state == period_states.PeriodState.CLOSED],
         anomaly_checks=checks, anomaly_people=people, month=month)
 
 
