@@ -2,7 +2,7 @@
 #
 #   make run            set up .venv, migrate, load the demo mine if the database is empty, serve on :5000
 #                       (with the scheduler process beside gunicorn)
-#   make test           ruff, then the whole tests/ tree on SQLite and on a throwaway PostgreSQL 15
+#   make test           ruff, then the whole tests/ tree on SQLite and on a throwaway PostgreSQL 15 (side by side)
 #   make test-sqlite    the suite on SQLite only;  make test-postgres  on PostgreSQL only
 #   make lint           ruff
 #   make migrate-check  do the migrations build exactly the models' schema?
@@ -80,11 +80,20 @@ run: $(VENV)/.runtime-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 
+# The two runs go side by side, one per core (each is one pytest process); each writes its own log,
+# printed whole once both are done, and its own pytest cache and browser-test artefacts.
 test: lint
-	@echo "==> tests on SQLite"
-	@$(call run_pytest,$(PYTEST))
-	@echo "==> tests on a throwaway PostgreSQL cluster"
-	@$(call run_pytest,bash tests/pg_cluster.sh run $(PYTEST))
+	@mkdir -p test-artifacts
+	@echo "==> tests on SQLite and on a throwaway PostgreSQL cluster, side by side"
+	@rc_sqlite=0; rc_postgres=0; \
+	( $(call run_pytest,$(PYTEST) -o cache_dir=.pytest_cache/sqlite) ) \
+		> test-artifacts/sqlite.log 2>&1 & sqlite=$$!; \
+	( $(call run_pytest,bash tests/pg_cluster.sh run $(PYTEST) -o cache_dir=.pytest_cache/postgres) ) \
+		> test-artifacts/postgres.log 2>&1 || rc_postgres=$$?; \
+	wait $$sqlite || rc_sqlite=$$?; \
+	echo "==> tests on SQLite (exit $$rc_sqlite)"; cat test-artifacts/sqlite.log; \
+	echo "==> tests on PostgreSQL (exit $$rc_postgres)"; cat test-artifacts/postgres.log; \
+	[ $$rc_sqlite -eq 0 ] && [ $$rc_postgres -eq 0 ]
 
 test-sqlite: $(VENV)/.dev-installed
 	@$(call run_pytest,$(PYTEST))

@@ -10,7 +10,7 @@ The harness
 - After every test the page must have logged no console error (a CSP violation is one, and
   so is a page answered 4xx/5xx) and no uncaught script error, and the server must have
   answered no request with a 5xx; the `expected_errors` fixture lists deliberate ones.
-- When a test fails, test-artifacts/e2e/<test id>.png (full page), .html and .log are saved.
+- When a test fails, test-artifacts/e2e/<database>/<test id>.png (full page), .html and .log are saved.
 - A test marked `@pytest.mark.axe` gets its context with Playwright's `bypass_csp`, so that
   tests/e2e/axe.py can inject axe-core while the portal's CSP stays as strict as it is; such a
   context cannot report CSP violations, so the mark goes only on cases that run axe.
@@ -285,9 +285,9 @@ def page(request, browser, live, viewport, expected_errors):
 
 
 def _save_artifacts(request, page, problems):
-    """Write <test id>.png, .html and .log under test-artifacts/e2e/."""
+    """Write <test id>.png, .html and .log under test-artifacts/e2e/<database>/ (the two runs go side by side)."""
     name = re.sub(r"[^\w.\[\]-]+", "_", request.node.nodeid.replace("::", "__").replace("/", "_"))
-    folder = request.config.rootpath / ARTIFACTS
+    folder = request.config.rootpath / ARTIFACTS / ("postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite")
     folder.mkdir(parents=True, exist_ok=True)
     try:
         page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
