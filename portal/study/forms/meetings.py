@@ -18,10 +18,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.core.clock import to_local
+from portal.core.files import Upload
 from portal.core.forms import CheckboxListField, CodeField, CreatingForm, PortalForm, TextRuleMeta
 from portal.study.models.meetings import ATTENDANCE_LABELS, KIND_LABELS, SPEAKER_ROLE_LABELS, MeetingKind, SpeakerRole
 from portal.study.services.attendance import MARK_STATUSES, Mark, note_of
-from portal.study.services.meetings import MAX_SPEAKERS, MeetingDraft, Speaker, Upload
+from portal.study.services.meetings import MAX_SPEAKERS, MeetingDraft, Speaker
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 OUTSIDE = ""

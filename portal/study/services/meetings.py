@@ -9,7 +9,6 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import PurePath
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -18,9 +17,10 @@ from portal.accounts import services as accounts
 from portal.core import audit, uploads
 from portal.core.clock import LOCAL_TZ, format_span, utcnow
 from portal.core.exceptions import NotFound, PermissionDenied, ValidationError
+from portal.core.files import TYPES as FILE_TYPES
+from portal.core.files import check as checked_file
 from portal.core.permissions import Role
 from portal.core.text import clean as clean_text
-from portal.core.text import clean_filename
 from portal.extensions import db
 from portal.inbox.services import notify_many
 from portal.roster import services as roster
@@ -42,16 +42,7 @@ MAX_ATTACHMENTS = 10
 MAX_DURATION = timedelta(hours=12)
 MAX_MATERIALS = 20000
 MAX_SPEAKERS = 5
-# Extension -> (MIME type, how the file must begin). Office files are ZIP containers.
-ATTACHMENT_TYPES = {
-    "pdf": ("application/pdf", (b"%PDF-",)),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", (b"PK\x03\x04",)),
-    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-}
-EXTENSION_ALIASES = {"jpeg": "jpg"}
+ATTACHMENT_TYPES = ("pdf", "docx", "xlsx", "pptx", "jpg", "png")
 # Who is expected by default: the branch's Party members and activists on post (for a 党小组会,
 # those of the chosen group; for a 支委会, the branch committee as the portal knows it).
 DEFAULT_STATUSES = (PoliticalStatus.FULL_MEMBER, PoliticalStatus.PROBATIONARY, PoliticalStatus.ACTIVIST)
@@ -63,14 +54,6 @@ class Speaker:
     role: str
     person_id: int | None = None
     name: str = ""
-
-
-@dataclass
-class Upload:
-    """One uploaded file: its name as the user had it, and its bytes."""
-
-    filename: str
-    data: bytes
 
 
 @dataclass
@@ -422,27 +405,13 @@ def _checked_speakers(branch_id, rows, meeting=None):
 # --- attachments --------------------------------------------------------------------------
 
 def _checked_uploads(files, already):
-    """(extension, name, bytes) of each upload after checking type, content and size."""
+    """(extension, name, bytes) of each upload after checking type, content and size (core.files)."""
     files = [f for f in files if f.filename]
     if already + len(files) > MAX_ATTACHMENTS:
         raise ValidationError(f"每次会议最多 {MAX_ATTACHMENTS} 个附件", field="attachments")
-    checked = []
-    for upload in files:
-        name = clean_filename(PurePath(upload.filename.replace("\\", "/")).name)
-        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        extension = EXTENSION_ALIASES.get(extension, extension)
-        if extension not in ATTACHMENT_TYPES:
-            raise ValidationError(f"“{name}”的类型不允许：附件只能是 PDF、Word（docx）、Excel（xlsx）、"
-                                  "PowerPoint（pptx）、JPG 或 PNG", field="attachments")
-        if not upload.data:
-            raise ValidationError(f"“{name}”是空文件", field="attachments")
-        if len(upload.data) > MAX_ATTACHMENT_BYTES:
-            raise ValidationError(f"“{name}”超过 5 MB，请压缩后再上传", field="attachments")
-        if not upload.data.startswith(ATTACHMENT_TYPES[extension][1]):
-            raise ValidationError(f"“{name}”的内容与扩展名不符，请上传真实的 {extension.upper()} 文件",
-                                  field="attachments")
-        checked.append((extension, name, upload.data))
-    return checked
+    checked = [checked_file(upload, allowed=ATTACHMENT_TYPES, max_bytes=MAX_ATTACHMENT_BYTES, field="attachments")
+               for upload in files]
+    return [(f.extension, f.name, f.data) for f in checked]
 
 
 def _store_uploads(actor, meeting, checked):
@@ -462,7 +431,7 @@ def attachment_file(actor, meeting_id, attachment_id):
         data = uploads.load(UPLOAD_KIND, attachment.stored_name)
     except ValidationError:
         raise NotFound("附件文件已丢失，请联系支部书记重新上传") from None
-    return attachment, data, ATTACHMENT_TYPES[attachment.extension][0]
+    return attachment, data, FILE_TYPES[attachment.extension][0]
 
 
 def remove_attachment(actor, meeting_id, attachment_id):
