@@ -352,3 +352,24 @@ def _output_cell(sheet, value, font=None):
     if font is not None:
         cell.font = font
     return cell
+
+
+def write_csv(headers, rows):
+    """A CSV (BytesIO, UTF-8 with a BOM so Excel reads the Chinese) under the same cell rule as write_workbook.
+
+    Every cell passes the text rule and the formula guard; dates are written as ISO dates.
+    """
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow([_csv_output(value) for value in headers])
+    for row in rows:
+        writer.writerow([_csv_output(value) for value in row])
+    return io.BytesIO(b"\xef\xbb\xbf" + text.getvalue().encode("utf-8"))
+
+
+def _csv_output(value):
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return guard_formula(text_rule.for_sheet(value))

@@ -12,6 +12,7 @@ from portal.core.database import dialect_insert, upsert_add
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
 from portal.core.periods import PeriodKind, current_period, parse_key, period_containing
 from portal.core.text import clean as clean_text
+from portal.credits import standings
 from portal.credits.models import (
     CapLock,
     ClosedPeriod,
@@ -593,3 +594,19 @@ class RankingScope:
         if self.branch_ids is not None and branch_id not in self.branch_ids:
             raise NotFound("该党支部不在您的查看范围内")
         return [branch_id]
+
+
+# --- what other modules ask of the ledger ---------------------------------------------------------
+
+def period_has_ended(period):
+    """True once the period's last local day is over (the nightly job then freezes it)."""
+    return period.end < localnow().date()
+
+
+def frozen_points(period, person_ids):
+    """{person_id: points} in a closed (frozen) period, 0 for people without any; None while it is open."""
+    if standings.closed_period(period) is None:
+        return None
+    rows = standings.person_ranking(period, person_ids=list(person_ids), previous=False)
+    points = {row.person_id: row.points for row in rows}
+    return {person_id: points.get(person_id, 0) for person_id in person_ids}

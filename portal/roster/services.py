@@ -247,6 +247,21 @@ def search_people(actor, q=None, branch_id=None, status=None, political_status=N
     return pagination
 
 
+def find_on_post(branch_ids, q, limit=20):
+    """People on post in `branch_ids` whose name, pinyin, initials or employee number match `q` (PersonRow)."""
+    if not branch_ids or not text.clean(q or ""):
+        return []
+    rows = (
+        select(Person.id, Person.name, Person.political_status, Person.job_type, Person.employee_no,
+               Person.phone_tail, Person.status, Unit.name.label("unit_name"))
+        .join(Unit, Unit.id == Person.unit_id)
+        .where(Person.branch_id.in_(list(branch_ids)), *_search_conditions(q, None, PersonStatus.ON_POST, None))
+        .order_by(Person.name_sort, Person.id)
+        .limit(limit)
+    )
+    return [PersonRow(*row) for row in db.session.execute(rows)]
+
+
 def _search_conditions(q, branch_id, status, political_status):
     conditions = []
     q = text.clean(q or "")[:40]
