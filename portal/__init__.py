@@ -66,6 +66,7 @@ def register_blueprints(app):
     """Mount each domain's blueprint."""
     from portal.accounts.views import blueprint as accounts
     from portal.credits.views import blueprint as credits
+    from portal.exemplars.views import blueprint as exemplars
     from portal.home.views import blueprint as home
     from portal.inbox.views import blueprint as inbox
     from portal.roster.views import blueprint as roster
@@ -76,6 +77,7 @@ def register_blueprints(app):
     app.register_blueprint(roster)
     app.register_blueprint(credits)
     app.register_blueprint(study)
+    app.register_blueprint(exemplars)
     app.register_blueprint(inbox)
 
 
@@ -104,9 +106,10 @@ def register_jobs(app):
     """Collect each domain's scheduled jobs for the scheduler process."""
     from portal.core.submit_keys import SCHEDULE as CORE_JOBS
     from portal.credits.jobs import SCHEDULE as CREDIT_JOBS
+    from portal.exemplars.jobs import SCHEDULE as EXEMPLAR_JOBS
     from portal.study.jobs import SCHEDULE as STUDY_JOBS
 
-    app.extensions["portal_jobs"] = [*CORE_JOBS, *CREDIT_JOBS, *STUDY_JOBS]
+    app.extensions["portal_jobs"] = [*CORE_JOBS, *CREDIT_JOBS, *STUDY_JOBS, *EXEMPLAR_JOBS]
 
 
 def _migrations_dir():

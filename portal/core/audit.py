@@ -52,6 +52,17 @@ ACTION_LABELS = {
     "meeting_checkin_locked": "签到码错误次数过多",
     "meeting_attendance_corrected": "更正考勤",
     "reflection_graded": "心得体会评分",
+    "exemplar_campaign_created": "创建评选活动",
+    "exemplar_campaign_updated": "修改评选活动",
+    "exemplar_phase_moved": "评选活动进入下一阶段",
+    "exemplar_nominated": "提名六大员",
+    "exemplar_nomination_withdrawn": "撤回提名",
+    "exemplar_nomination_decided": "资格审查",
+    "exemplar_flag_opened": "标记暂不宜参评",
+    "exemplar_flag_closed": "解除参评标记",
+    "exemplar_paper_ballot": "录入纸质选票",
+    "exemplar_objection_raised": "提出公示异议",
+    "exemplar_objection_decided": "核实公示异议",
 }
 
 TARGET_LABELS = {
@@ -67,6 +78,10 @@ TARGET_LABELS = {
     "quiz_override": "每周一测单独安排",
     "meeting": "组织生活",
     "meeting_reflection": "心得体会",
+    "exemplar_campaign": "评选活动",
+    "exemplar_nomination": "提名",
+    "exemplar_flag": "参评标记",
+    "exemplar_objection": "公示异议",
 }
 
 

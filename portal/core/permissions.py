@@ -44,6 +44,11 @@ PERMISSIONS = {
     "credits.payout": {Role.COMMITTEE},
     # Articles, study plans, the question bank, tests, sessions and grading for one's branches.
     "study.manage": {Role.COMMITTEE, Role.SECRETARY},
+    # Six-role exemplars: the committee runs campaigns and enters paper ballots at polling points;
+    # secretaries (and the committee) nominate for the branches they look after.
+    "exemplars.manage": {Role.COMMITTEE},
+    "exemplars.paper": {Role.COMMITTEE},
+    "exemplars.nominate": {Role.COMMITTEE, Role.SECRETARY},
 }
 
 PUBLIC = "public"

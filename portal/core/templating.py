@@ -22,6 +22,7 @@ HAS_PERSON = "has_person"
 NAVIGATION = [
     ("home.index", "首页", None),
     ("study.index", "学习", HAS_PERSON),
+    ("exemplars.campaign_list", "六大员评选", HAS_PERSON),
     ("credits.mine", "我的积分", HAS_PERSON),
     ("inbox.index", "消息", HAS_PERSON),
     ("credits.rankings", "积分排名", "credits.rankings"),

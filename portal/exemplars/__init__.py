@@ -1,0 +1,1 @@
+"""Six-role exemplars (六大员评选): campaigns, nominations, qualification, voting, publicity, honours."""

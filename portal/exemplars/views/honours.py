@@ -1,0 +1,44 @@
+"""The honours wall: titles won by year and category, with deeds, photo and branch; its download."""
+
+import io
+
+from flask import render_template, request, send_file
+
+from portal.core import markdown
+from portal.core.permissions import login_required
+from portal.core.text import clean_filename
+from portal.exemplars.services import honours, nominations
+from portal.exemplars.views import blueprint
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blueprint.route("/honours")
+@login_required
+def honours_wall():
+    """A year's honours (the newest by default), category by category."""
+    years = honours.years()
+    year = request.args.get("year", type=int)
+    year = year if year in years else (years[0] if years else None)
+    return render_template("exemplars/honours.html", years=years, year=year, md=markdown.render,
+                           wall=honours.wall(year) if year else [])
+
+
+@blueprint.route("/honours/export")
+@login_required
+def honours_export():
+    """A year's honours as .xlsx."""
+    year = request.args.get("year", type=int)
+    stream = honours.workbook(year)
+    return send_file(stream, mimetype=XLSX, as_attachment=True, download_name=f"{year}年度六大员名单.xlsx")
+
+
+@blueprint.route("/honours/<int:honour_id>/photos/<int:file_id>")
+@login_required
+def honour_photo(honour_id, file_id):
+    """A winner's photo, for everyone who may see the wall."""
+    file = honours.photo(honour_id, file_id)
+    data = nominations.stored_bytes(file)
+    response = send_file(io.BytesIO(data), mimetype=file.mime_type, download_name=clean_filename(file.filename))
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,135 @@
+"""Result pages: the tally with the formula, publicity and objections, the public ballot list and downloads."""
+
+from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from portal.core.exceptions import NotFound
+from portal.core.forms import FAILED, run_service
+from portal.core.permissions import login_required, require
+from portal.exemplars.forms import ConfirmForm, FindReceiptForm, ObjectionDecisionForm, ObjectionForm
+from portal.exemplars.models import Phase
+from portal.exemplars.services import campaigns, nominations, publicity, results
+from portal.exemplars.views import blueprint
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blueprint.route("/<int:campaign_id>/results")
+@login_required
+def results_page(campaign_id):
+    """The result of each category (once tallies may show), the winners, publicity and its objections."""
+    campaign = campaigns.get_visible(current_user, campaign_id)
+    visible = results.tallies_visible(campaign)
+    manages = campaigns.manages(current_user, campaign)
+    return render_template(
+        "exemplars/results.html", campaign=campaign, visible=visible, manages=manages,
+        categories=results.results(campaign) if visible else [], formula=results.formula_lines(campaign),
+        objections=publicity.objections(campaign.id) if manages else [],
+        objection_form=ObjectionForm(), decide_form=ObjectionDecisionForm(),
+        finalise_form=ConfirmForm(expected=Phase.PUBLICITY), blocker=publicity.blocker(campaign) if manages else None,
+        can_object=publicity.may_object(current_user, campaign))
+
+
+@blueprint.route("/<int:campaign_id>/results.xlsx")
+@login_required
+def results_export(campaign_id):
+    """The results as .xlsx, once tallies may show."""
+    campaign = campaigns.get_visible(current_user, campaign_id)
+    if not results.tallies_visible(campaign):
+        flash("投票结束后才能下载评选结果", "warning")
+        return redirect(url_for("exemplars.results_page", campaign_id=campaign.id))
+    return send_file(results.results_workbook(campaign), mimetype=XLSX, as_attachment=True,
+                     download_name=f"{campaign.title}-评选结果.xlsx")
+
+
+@blueprint.route("/nominations/<int:nomination_id>/object", methods=["POST"])
+@login_required
+def objection_create(nomination_id):
+    """Object to a winner during publicity."""
+    nomination = nominations.get_visible(current_user, nomination_id)
+    form = ObjectionForm()
+    if form.validate_on_submit():
+        made = run_service(lambda: publicity.object_to(current_user, nomination.id, form.reason.data), form)
+        if made is not FAILED:
+            flash("异议已提交，党委核实后会在消息中告诉您结果", "success")
+    _flash_errors(form)
+    return redirect(url_for("exemplars.results_page", campaign_id=nomination.campaign_id))
+
+
+@blueprint.route("/objections/<int:objection_id>/decide", methods=["POST"])
+@require("exemplars.manage")
+def objection_decide(objection_id):
+    """The committee upholds or dismisses an objection."""
+    objection = publicity.get_managed_objection(current_user, objection_id)
+    form = ObjectionDecisionForm()
+    if form.validate_on_submit():
+        decided = run_service(lambda: publicity.decide_objection(
+            current_user, objection.id, form.decision.data == "uphold", form.note.data), form)
+        if decided is not FAILED:
+            flash(f"异议已核实：{decided.status_label}，已通知提出人", "success")
+    _flash_errors(form)
+    return redirect(url_for("exemplars.results_page", campaign_id=objection.campaign_id))
+
+
+def _flash_errors(form):
+    """A form posted from a page that lists many (one per winner): its field errors go into flashes."""
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "danger")
+
+
+@blueprint.route("/<int:campaign_id>/ballots")
+@login_required
+def ballot_list(campaign_id):
+    """Every counted ballot by receipt hash, category by category, once voting has closed; and the invariant."""
+    campaign = campaigns.get_visible(current_user, campaign_id)
+    return _ballot_page(campaign, FindReceiptForm(), found=None)
+
+
+@blueprint.route("/<int:campaign_id>/ballots/find", methods=["POST"])
+@login_required
+def ballot_find(campaign_id):
+    """Find one's own ballots by receipt code (the code is neither stored nor logged)."""
+    campaign = campaigns.get_visible(current_user, campaign_id)
+    form = FindReceiptForm()
+    found = results.find_ballots(campaign, form.code.data) if form.validate_on_submit() else None
+    return _ballot_page(campaign, form, found=found)
+
+
+def _ballot_page(campaign, form, found):
+    if not campaign.reached(Phase.PUBLICITY):
+        return render_template("exemplars/ballots.html", campaign=campaign, open=False)
+    category = next((c for c in campaign.categories if c.id == request.args.get("category", type=int)),
+                    campaign.categories[0])
+    page = max(request.args.get("page", 1, type=int), 1)
+    lines, total = results.ballot_page(campaign, category, page)
+    counts = [(c, results.ballot_counts(campaign.id).get(c.id, 0), results.mark_counts(campaign.id).get(c.id, 0))
+              for c in campaign.categories]
+    return render_template("exemplars/ballots.html", campaign=campaign, open=True, form=form, found=found,
+                           category=category, lines=lines, total=total, page=page, counts=counts,
+                           per_page=results.BALLOTS_PER_PAGE)
+
+
+@blueprint.route("/<int:campaign_id>/ballots.xlsx")
+@login_required
+def ballots_xlsx(campaign_id):
+    """The ballot list as .xlsx, after voting has closed."""
+    campaign = _closed(campaign_id)
+    return send_file(results.ballots_workbook(campaign), mimetype=XLSX, as_attachment=True,
+                     download_name=f"{campaign.title}-选票清单.xlsx")
+
+
+@blueprint.route("/<int:campaign_id>/ballots.csv")
+@login_required
+def ballots_csv(campaign_id):
+    """The ballot list as CSV, after voting has closed."""
+    campaign = _closed(campaign_id)
+    return send_file(results.ballots_csv(campaign), mimetype="text/csv", as_attachment=True,
+                     download_name=f"{campaign.title}-选票清单.csv")
+
+
+def _closed(campaign_id):
+    campaign = campaigns.get_visible(current_user, campaign_id)
+    if not campaign.reached(Phase.PUBLICITY):
+        raise NotFound("投票结束后才公布选票清单")
+    return campaign

@@ -1,0 +1,50 @@
+/* 六大员评选: the ballot's "n of max" counter, keeping a receipt code in this browser if asked, and
+   filling it in on the ballot list. The server checks everything again; this only helps. */
+(function () {
+  "use strict";
+
+  // Ballot: at most data-max ticks per category; the counter says how many are chosen.
+  document.querySelectorAll(".ballot-category[data-max]").forEach(function (box) {
+    var max = parseInt(box.getAttribute("data-max"), 10);
+    var counter = box.querySelector(".ballot-count");
+    function update(changed) {
+      var ticked = box.querySelectorAll("input[type=checkbox]:checked");
+      if (ticked.length > max && changed) {
+        changed.checked = false;
+        ticked = box.querySelectorAll("input[type=checkbox]:checked");
+        if (counter) { counter.textContent = "本类别最多选 " + max + " 人，请先取消一人再选。"; }
+        return;
+      }
+      if (counter) {
+        counter.textContent = ticked.length ? "已选 " + ticked.length + " / " + max + " 人" : "未选择（视为弃权）";
+      }
+    }
+    box.addEventListener("change", function (event) { update(event.target); });
+    update(null);
+  });
+
+  function storageKey(campaign) { return "exemplar-receipt-" + campaign; }
+
+  // Receipt: keep the code in this browser only when the voter asks.
+  document.querySelectorAll("[data-save-code]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var note = document.querySelector(".save-note");
+      try {
+        window.localStorage.setItem(storageKey(button.getAttribute("data-campaign")), button.getAttribute("data-save-code"));
+        button.disabled = true;
+        button.textContent = "已保存在本机浏览器";
+      } catch (error) {
+        if (note) { note.textContent = "本机浏览器不允许保存，请截图或抄下回执码。"; }
+      }
+    });
+  });
+
+  // Ballot list: fill in a code kept in this browser.
+  var code = document.querySelector("input[name=code][data-campaign]");
+  if (code && !code.value) {
+    try {
+      var kept = window.localStorage.getItem(storageKey(code.getAttribute("data-campaign")));
+      if (kept) { code.value = kept; }
+    } catch (error) { /* storage refused: the voter types the code */ }
+  }
+})();
