@@ -139,7 +139,7 @@ class NominationForm(CreatingForm):
 class DecisionForm(PortalForm):
     """The committee's decision on a nomination."""
 
-    decision = RadioField("审核结果", choices=[("approve", "通过"), ("reject", "不通过")],
+    decision = RadioField("审核结果", choices=[SelectChoice("approve", "通过"), SelectChoice("reject", "不通过")],
                           validators=[InputRequired("请选择审核结果")])
     note = StringField("审核意见（不通过时必填）", validators=[Optional(), Length(max=500)])
 
@@ -187,7 +187,8 @@ class ObjectionForm(CreatingForm):
 class ObjectionDecisionForm(PortalForm):
     """The committee's finding on an objection."""
 
-    decision = RadioField("核实结果", choices=[("uphold", "异议成立，取消其当选资格"), ("dismiss", "异议不成立")],
+    decision = RadioField("核实结果", choices=[SelectChoice("uphold", "异议成立，取消其当选资格"),
+                                               SelectChoice("dismiss", "异议不成立")],
                           validators=[InputRequired("请选择核实结果")])
     note = StringField("核实结论", validators=[DataRequired("请写明核实结论"), Length(max=500)])
 

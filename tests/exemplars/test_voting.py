@@ -53,8 +53,8 @@ def test_a_ballot_the_list_does_not_allow_is_refused(world, voting_campaign, cho
 
 
 def test_more_names_than_the_category_allows_are_refused(world, now):
-    from tests.exemplars.helpers import ready_to_vote
     from portal.exemplars.services.campaigns import CategorySpec
+    from tests.exemplars.helpers import ready_to_vote
 
     campaign, (zhang, chen, _wang) = ready_to_vote(
         now, world, categories=[CategorySpec("安全生产监督员", "", 1, 1), CategorySpec("急难险重突击员", "", 1, 1)])

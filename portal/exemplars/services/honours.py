@@ -1,6 +1,6 @@
 """The honours wall: every title won, by year and category, readable by everyone on the roster."""
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from portal.core.exceptions import NotFound
 from portal.core.xlsx import write_workbook
@@ -11,7 +11,7 @@ from portal.roster.models import Person
 
 def years():
     """The years that have honours, newest first."""
-    return db.session.scalars(select(distinct(Honour.year)).order_by(Honour.year.desc())).all()
+    return db.session.scalars(select(Honour.year).distinct().order_by(Honour.year.desc())).all()
 
 
 def wall(year):

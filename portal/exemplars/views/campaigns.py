@@ -2,6 +2,7 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from portal.core import markdown
 from portal.core.clock import localnow
@@ -26,8 +27,8 @@ def campaign_list():
 
 def _campaign_form(obj=None):
     form = CampaignForm()
-    form.organisation_id.choices = campaigns.organisations_to_run(current_user)
-    form.credit_period.choices = campaigns.credit_period_choices()
+    form.organisation_id.choices = [SelectChoice(*c) for c in campaigns.organisations_to_run(current_user)]
+    form.credit_period.choices = [SelectChoice(*c) for c in campaigns.credit_period_choices()]
     return form
 
 

@@ -4,6 +4,7 @@ import io
 
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from portal.core import markdown
 from portal.core.forms import FAILED, run_service
@@ -29,7 +30,8 @@ def nominate(campaign_id):
     if nominee is FAILED:
         return redirect(url_for("exemplars.nominate", campaign_id=campaign.id))
     form = NominationForm(person_id=nominee.id)
-    form.category_id.choices = [(c.id, c.name + ("（限党员）" if c.members_only else "")) for c in campaign.categories]
+    form.category_id.choices = [SelectChoice(c.id, c.name + ("（限党员）" if c.members_only else ""))
+                                for c in campaign.categories]
     if form.validate_on_submit():
         photo, evidence = form.uploads(request.files)
         made = run_service(lambda: nominations.nominate(
