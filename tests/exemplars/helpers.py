@@ -91,3 +91,67 @@ def ready_to_vote(now, world, **overrides):
         qualify(world, nomination)
     to_phase(now, world, campaign, Phase.VOTING)
     return campaign, made
+
+
+def sample_values(world):
+    """URL values for the access matrix: a campaign of the committee in publicity, with a qualified
+    nominee of branch_a (张三, by the secretary) who has a photo, a piece of evidence, one vote and an
+    open objection; a flag; and a title won in an earlier year.
+
+    Built from the models directly (not the services) so that nothing is audited: the CSRF test
+    counts audit rows around the request.
+    """
+    from datetime import timedelta
+
+    from portal.core import uploads
+    from portal.core.clock import utcnow
+    from portal.exemplars.models import (
+        Ballot,
+        BallotChoice,
+        Campaign,
+        CandidateFlag,
+        Category,
+        EvidenceFile,
+        Honour,
+        Nomination,
+        Objection,
+        VoterMark,
+    )
+
+    now = utcnow()
+    campaign = Campaign(
+        organisation_id=world.committee.id, title="矩阵测试评选", year=2026, phase=Phase.PUBLICITY,
+        nomination_opens_at=now - timedelta(days=20), nomination_closes_at=now - timedelta(days=15),
+        voting_opens_at=now - timedelta(days=10), voting_closes_at=now - timedelta(days=1),
+        publicity_ends_at=now + timedelta(days=6), nominate_by="branch,peer,self",
+        voter_statuses="正式党员,预备党员,入党积极分子,群众", credit_period=CREDIT_PERIOD)
+    campaign.categories = [Category(name="安全生产监督员", quota=1, max_choices=2)]
+    db.session.add(campaign)
+    db.session.flush()
+    category = campaign.categories[0]
+    nomination = Nomination(campaign_id=campaign.id, category_id=category.id, person_id=world.people.member.id,
+                            source="branch", nominated_by_id=world.users.secretary.id, deeds=DEEDS,
+                            status="qualified", credit_points=30)
+    db.session.add(nomination)
+    db.session.flush()
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 16
+    photo = EvidenceFile(nomination_id=nomination.id, filename="照片.png", extension="png", size=len(png),
+                         is_photo=True, stored_name=uploads.keep(nominations.UPLOAD_KIND, png, "png"))
+    evidence = EvidenceFile(nomination_id=nomination.id, filename="证书.pdf", extension="pdf", size=9,
+                            stored_name=uploads.keep(nominations.UPLOAD_KIND, b"%PDF-1.4\n", "pdf"))
+    db.session.add_all([photo, evidence])
+    db.session.add(VoterMark(campaign_id=campaign.id, category_id=category.id, person_id=world.people.staff.id,
+                             voted_at=now - timedelta(days=2), channel="online"))
+    db.session.add(Ballot(id="0" * 32, campaign_id=campaign.id, category_id=category.id, receipt_hash="f" * 64))
+    db.session.flush()
+    db.session.add(BallotChoice(ballot_id="0" * 32, nomination_id=nomination.id))
+    objection = Objection(campaign_id=campaign.id, nomination_id=nomination.id, person_id=world.people.other.id,
+                          reason="矩阵测试的异议内容，需要核实。")
+    flag = CandidateFlag(person_id=world.people.activist.id, reason="矩阵测试标记",
+                         opened_by_id=world.users.committee.id)
+    honour = Honour(campaign_id=campaign.id, nomination_id=nomination.id, person_id=world.people.member.id, year=2025,
+                    category_name="安全生产监督员", branch_name=world.branch_a.name, rank=1, votes=1, score="60.00")
+    db.session.add_all([objection, flag, honour])
+    db.session.commit()
+    return {"campaign_id": campaign.id, "nomination_id": nomination.id, "file_id": evidence.id,
+            "photo_id": photo.id, "flag_id": flag.id, "objection_id": objection.id, "honour_id": honour.id}

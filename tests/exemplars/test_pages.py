@@ -161,3 +161,31 @@ def test_a_nomination_with_a_photo_and_a_fake_pdf(client, login_as, world, now):
     assert made.status_code == 302
     page = client.get(made.location).get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "带领班组安全生产无事故" in page and "待审核" in page
+
+
+HOSTILE = "\u202e张\x00三\u200b"
+
+
+def test_hostile_text_in_the_nomination_flag_and_polling_forms_is_cleaned_or_refused(client, login_as, world, now):
+    from portal.exemplars.models import CandidateFlag, Nomination
+    from tests.exemplars.helpers import credit_q1, new_campaign
+
+    credit_q1(now, world)
+    campaign = new_campaign(now, world)
+    to_phase(now, world, campaign, Phase.NOMINATION)
+    login_as(world.users.committee)
+    url = f"/exemplars/{campaign.id}/nominate?person_id={world.people.member.id}"
+    blank = client.post(url, data=keyed({"category_id": campaign.categories[0].id, "deeds": "\u200b\u200b \x07"}))
+    assert "请填写主要事迹" in blank.get_data(as_text=True) or "主要事迹至少 20 字" in blank.get_data(as_text=True)
+    made = client.post(url, data=keyed({"category_id": campaign.categories[0].id,
+                                        "deeds": HOSTILE + "带领班组安全生产无事故，发现并整改隐患十二项。"}))
+    assert made.status_code == 302
+    deeds = db.session.scalar(select(Nomination.deeds))
+    assert deeds.startswith("张三带领班组") and "\x00" not in deeds and "\u202e" not in deeds
+    flagged = client.post("/exemplars/flags", data=keyed({"person_id": world.people.other.id, "reason": HOSTILE}))
+    assert flagged.status_code == 302
+    assert db.session.scalar(select(CandidateFlag.reason)) == "张三"
+    refused = client.post("/exemplars/flags", data=keyed({"person_id": world.people.other.id, "reason": "\u200b",
+                                                          "q": "陈五"}))
+    assert "请写明标记原因" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(CandidateFlag)) == 1

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from werkzeug.exceptions import HTTPException
 
+from tests.exemplars import helpers as exemplar_helpers
 from tests.security import test_access_matrix as matrix
 from tests.security.test_access_matrix import ANON, EXPECTED, PUBLIC, _url
 from tests.study import meeting_helpers, quiz_factories
@@ -151,6 +152,7 @@ def sample_data_once(monkeypatch):
     monkeypatch.setattr(matrix, "_question_id", _once(matrix._question_id))
     monkeypatch.setattr(meeting_helpers, "sample_values", _once(meeting_helpers.sample_values))
     monkeypatch.setattr(quiz_factories, "sample_values", _once(quiz_factories.sample_values))
+    monkeypatch.setattr(exemplar_helpers, "sample_values", _once(exemplar_helpers.sample_values))
 
 
 def pages_for(role):

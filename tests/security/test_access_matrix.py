@@ -139,6 +139,39 @@ EXPECTED = {
     "study.quiz_overrides": ("GET", {"committee", "secretary"}),
     "study.quiz_results_page": ("GET", {"committee", "secretary"}),
     "study.quiz_results_export": ("GET", {"committee", "secretary"}),
+    # 六大员评选: the committee runs campaigns (and enters paper ballots); everyone on the roster of the
+    # committee's branches sees a campaign past its draft (the admin has no roster person: 404). The
+    # sample campaign is in publicity; 张三's evidence is for the committee, his secretary and himself.
+    "exemplars.campaign_list": ("GET", EVERYONE),
+    "exemplars.campaign_create": ("GET", {"committee"}),
+    "exemplars.campaign_edit": ("GET", {"committee"}),
+    "exemplars.campaign_detail": ("GET", EVERYONE - {"admin"}),
+    "exemplars.campaign_advance": ("POST", {"committee"}),
+    "exemplars.nominate": ("GET", EVERYONE - {"admin"}),
+    "exemplars.nomination_list": ("GET", EVERYONE - {"admin"}),
+    "exemplars.nomination_detail": ("GET", EVERYONE - {"admin"}),
+    "exemplars.nomination_decide": ("POST", {"committee"}),
+    "exemplars.nomination_withdraw": ("POST", EVERYONE - {"admin"}),
+    "exemplars.nomination_file": ("GET", {"committee", "secretary", "member"}),
+    "exemplars.flags": ("GET", {"committee"}),
+    "exemplars.flag_close": ("POST", {"committee"}),
+    "exemplars.vote": ("GET", EVERYONE - {"admin"}),
+    "exemplars.vote_review": ("POST", EVERYONE - {"admin"}),
+    "exemplars.vote_cast": ("POST", EVERYONE - {"admin"}),
+    "exemplars.paper": ("GET", {"committee"}),
+    "exemplars.paper_review": ("POST", {"committee"}),
+    "exemplars.paper_cast": ("POST", {"committee"}),
+    "exemplars.results_page": ("GET", EVERYONE - {"admin"}),
+    "exemplars.results_export": ("GET", EVERYONE - {"admin"}),
+    "exemplars.objection_create": ("POST", EVERYONE - {"admin"}),
+    "exemplars.objection_decide": ("POST", {"committee"}),
+    "exemplars.ballot_list": ("GET", EVERYONE - {"admin"}),
+    "exemplars.ballot_find": ("POST", EVERYONE - {"admin"}),
+    "exemplars.ballots_xlsx": ("GET", EVERYONE - {"admin"}),
+    "exemplars.ballots_csv": ("GET", EVERYONE - {"admin"}),
+    "exemplars.honours_wall": ("GET", EVERYONE),
+    "exemplars.honours_export": ("GET", EVERYONE),
+    "exemplars.honour_photo": ("GET", EVERYONE),
     # The inbox answers everyone; an account without a person is told it gets no messages.
     "inbox.index": ("GET", EVERYONE),
     "inbox.read_all": ("POST", EVERYONE),
@@ -167,6 +200,10 @@ def _url(app, endpoint, world):
         from tests.study.meeting_helpers import sample_values
 
         values.update(sample_values(world))
+    if {"campaign_id", "nomination_id", "flag_id", "objection_id", "honour_id"} & set(rule.arguments):
+        from tests.exemplars.helpers import sample_values as exemplar_values
+
+        values.update(exemplar_values(world))
     if "question_id" in rule.arguments:
         values["question_id"] = _question_id(world)
     if {"quiz_id", "attempt_id"} & set(rule.arguments):
@@ -214,6 +251,16 @@ ANSWERS = {
     "accounts.user_enable": "/accounts/",
     "accounts.user_unlock": "/accounts/",
     "credits.payout_sign": "/credits/payout",
+    "exemplars.campaign_advance": "/exemplars/",  # the empty form: back to the campaign, told why
+    "exemplars.flag_close": "/exemplars/flags",
+    "exemplars.nomination_decide": "/exemplars/nominations/",
+    "exemplars.nomination_withdraw": "/exemplars/nominations/",  # past nomination: told so on the nomination
+    "exemplars.objection_create": "/exemplars/",  # no reason given: told so on the results
+    "exemplars.objection_decide": "/exemplars/",
+    "exemplars.paper_cast": "/exemplars/",  # an empty form: back to the polling page
+    "exemplars.paper_review": "/exemplars/",  # no voter named: back to the polling page
+    "exemplars.vote_cast": "/exemplars/",  # an empty form: back to the ballot
+    "exemplars.vote_review": "/exemplars/",  # voting has closed: the ballot page says so
     "credits.reverse": "/credits/rankings",  # no reason given: told so, on the rankings
     "inbox.read_all": "/inbox/",
     "roster.import_accept": 404,  # batch 999999 does not exist

@@ -27,17 +27,17 @@ def honours_wall():
 @blueprint.route("/honours/export")
 @login_required
 def honours_export():
-    """A year's honours as .xlsx."""
-    year = request.args.get("year", type=int)
+    """A year's honours (the newest by default) as .xlsx."""
+    year = request.args.get("year", type=int) or next(iter(honours.years()), None)
     stream = honours.workbook(year)
     return send_file(stream, mimetype=XLSX, as_attachment=True, download_name=f"{year}年度六大员名单.xlsx")
 
 
-@blueprint.route("/honours/<int:honour_id>/photos/<int:file_id>")
+@blueprint.route("/honours/<int:honour_id>/photos/<int:photo_id>")
 @login_required
-def honour_photo(honour_id, file_id):
+def honour_photo(honour_id, photo_id):
     """A winner's photo, for everyone who may see the wall."""
-    file = honours.photo(honour_id, file_id)
+    file = honours.photo(honour_id, photo_id)
     data = nominations.stored_bytes(file)
     response = send_file(io.BytesIO(data), mimetype=file.mime_type, download_name=clean_filename(file.filename))
     response.headers["Cache-Control"] = "private, max-age=3600"

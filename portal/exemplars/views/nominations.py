@@ -121,7 +121,7 @@ def flags():
         if flag is not FAILED:
             flash(f"已标记{flag.person.name}", "success")
             return redirect(url_for("exemplars.flags"))
-    q = request.args.get("q", "")
+    q = request.values.get("q", "")  # the flag form carries the search, so a refusal shows the same people
     return render_template("exemplars/flags.html", form=form, q=q, close_form=CloseFlagForm(),
                            people=qualification.flag_candidates(current_user, q) if q else [],
                            chosen=request.values.get("person_id", type=int),
