@@ -253,6 +253,7 @@ ANSWERS = {
     "credits.payout_sign": "/credits/payout",
     "exemplars.campaign_advance": "/exemplars/",  # the empty form: back to the campaign, told why
     "exemplars.flag_close": "/exemplars/flags",
+    "exemplars.honours_export": 404,  # its address names no sample: the world has no honours yet
     "exemplars.nomination_decide": "/exemplars/nominations/",
     "exemplars.nomination_withdraw": "/exemplars/nominations/",  # past nomination: told so on the nomination
     "exemplars.objection_create": "/exemplars/",  # no reason given: told so on the results
