@@ -189,3 +189,19 @@ def test_hostile_text_in_the_nomination_flag_and_polling_forms_is_cleaned_or_ref
                                                           "q": "陈五"}))
     assert "请写明标记原因" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(CandidateFlag)) == 1
+
+
+def test_a_cast_runs_a_bounded_number_of_statements(client, login_as, world, voting_campaign):
+    """The vote storm's request: the log-in check, the campaign and the voter, one read of the list,
+    three inserts (marks, ballots, choices) and the submit key, the same on both databases."""
+    from tests.statements import CountStatements
+
+    campaign, (zhang, chen, wang) = voting_campaign
+    safety, rescue = campaign.categories
+    login_as(world.users.staff)
+    form = keyed(_ballot_form(campaign, {safety.id: [zhang.id, chen.id], rescue.id: [wang.id]}))
+    with CountStatements() as seen:
+        assert client.post(f"/exemplars/{campaign.id}/vote/cast", data=form).status_code == 200
+    inserts = [sql for sql in seen.statements if sql.startswith("INSERT INTO exemplar")]
+    assert len(inserts) == 3, inserts
+    assert seen.count <= 12, "\n".join(seen.statements)

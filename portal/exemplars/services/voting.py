@@ -155,18 +155,26 @@ def _order_seed(campaign_id, person_id):
 
 # --- casting --------------------------------------------------------------------------------------------
 
-def checked_selection(campaign, selections):
-    """{category id: [nomination ids]} checked against the ballot; every category present (blank = []).
+def listed_names(campaign):
+    """{category id: {nomination id: name}} of the qualified nominees: what a ballot may hold."""
+    listed = {category.id: {} for category in campaign.categories}
+    for nomination_id, category_id, name in db.session.execute(
+            select(Nomination.id, Nomination.category_id, Person.name)
+            .join(Person, Person.id == Nomination.person_id)
+            .where(Nomination.campaign_id == campaign.id, Nomination.status == NominationStatus.QUALIFIED)):
+        listed.setdefault(category_id, {})[nomination_id] = name
+    return listed
+
+
+def checked_selection(campaign, selections, listed):
+    """{category id: [nomination ids]} checked against the ballot (`listed`: listed_names()); blank = [].
 
     ValidationError for an unknown category, a candidate not on the category's list, a name
     chosen twice, or more names than the category allows.
     """
-    listed = {cid: {c.nomination_id: c.name for c in candidates}
-              for cid, candidates in candidates_by_category(campaign).items()}
-    known = {category.id: category for category in campaign.categories}
-    for category_id in selections:
-        if category_id not in known:
-            raise ValidationError("选票中有不存在的评选类别，请刷新页面后重新填写")
+    known = {category.id for category in campaign.categories}
+    if any(category_id not in known for category_id in selections):
+        raise ValidationError("选票中有不存在的评选类别，请刷新页面后重新填写")
     checked = {}
     for category in campaign.categories:
         chosen = list(selections.get(category.id) or [])
@@ -174,18 +182,22 @@ def checked_selection(campaign, selections):
             raise ValidationError(f"“{category.name}”中同一候选人不能选两次")
         if len(chosen) > category.max_choices:
             raise ValidationError(f"“{category.name}”最多选 {category.max_choices} 人，您选了 {len(chosen)} 人")
-        if any(nomination_id not in listed.get(category.id, {}) for nomination_id in chosen):
+        if any(nomination_id not in listed[category.id] for nomination_id in chosen):
             raise ValidationError(f"“{category.name}”中有人不在候选人名单上，请刷新页面后重新选择")
         checked[category.id] = chosen
     return checked
 
 
+def _lines(campaign, checked, listed):
+    """[(category name, [candidate names as chosen])] of a checked selection."""
+    return [(category.name, [listed[category.id][n] for n in checked[category.id]]) for category in campaign.categories]
+
+
 def review(campaign, selections):
     """The lines a voter confirms before casting: [(category name, [candidate names])] (nothing written)."""
     campaigns.require_phase(campaign, Phase.VOTING, "投票")
-    checked = checked_selection(campaign, selections)
-    names = {c.nomination_id: c.name for candidates in candidates_by_category(campaign).values() for c in candidates}
-    return [(category.name, [names[n] for n in checked[category.id]]) for category in campaign.categories]
+    listed = listed_names(campaign)
+    return _lines(campaign, checked_selection(campaign, selections, listed), listed)
 
 
 def cast_online(actor, campaign_id, selections):
@@ -231,7 +243,8 @@ def paper_voter_choices(campaign, q):
 
 def _cast(campaign, person, selections, *, channel, entered_by=None, polling_point=None):
     campaigns.require_phase(campaign, Phase.VOTING, "投票")
-    checked = checked_selection(campaign, selections)
+    listed = listed_names(campaign)
+    checked = checked_selection(campaign, selections, listed)
     now = utcnow()
     marks = [{"campaign_id": campaign.id, "category_id": category_id, "person_id": person.id, "voted_at": now,
               "channel": channel, "entered_by_id": entered_by.id if entered_by else None,
@@ -254,9 +267,7 @@ def _cast(campaign, person, selections, *, channel, entered_by=None, polling_poi
     db.session.execute(insert(Ballot), ballots)
     if choices:
         db.session.execute(insert(BallotChoice), choices)
-    names = {c.nomination_id: c.name for candidates in candidates_by_category(campaign).values() for c in candidates}
-    lines = [(category.name, [names[n] for n in checked[category.id]]) for category in campaign.categories]
-    return Receipt(code=format_code(code), lines=lines)
+    return Receipt(code=format_code(code), lines=_lines(campaign, checked, listed))
 
 
 def new_receipt_code():
