@@ -112,3 +112,29 @@ def test_one_voter_many_times_at_once_gives_one_ballot(app, world, voting_campai
     assert sum(isinstance(r, voting.Receipt) for r in results) == 1
     assert all(isinstance(r, (voting.Receipt, ConflictError)) for r in results), results
     assert _count(VoterMark) == 2 and _count(Ballot) == 2 and _count(BallotChoice) == 2
+
+
+def test_nobody_votes_before_voting_opens_or_after_it_closes(world, now):
+    from portal.exemplars.models import Phase
+    from portal.exemplars.services import publicity
+    from tests.exemplars.helpers import DURING, credit_q1, new_campaign, nominate, qualify, to_phase
+
+    credit_q1(now, world)
+    campaign = new_campaign(now, world)
+    to_phase(now, world, campaign, Phase.NOMINATION)
+    zhang = qualify(world, nominate(now, world.users.committee, campaign, world.people.member, campaign.categories[0]))
+    to_phase(now, world, campaign, Phase.QUALIFICATION)
+    ballot = {campaign.categories[0].id: [zhang.id]}
+    with pytest.raises(ValidationError, match="投票只能在投票阶段进行，本活动目前处于资格审查阶段"):
+        voting.cast_online(world.users.staff, campaign.id, ballot)
+    to_phase(now, world, campaign, Phase.PUBLICITY)
+    with pytest.raises(ValidationError, match="目前处于公示阶段"):
+        voting.cast_online(world.users.staff, campaign.id, ballot)
+    with pytest.raises(ValidationError, match="目前处于公示阶段"):
+        voting.cast_paper(world.users.committee, campaign.id, world.people.staff.id, "调度室", ballot)
+    with pytest.raises(ValidationError, match="提出异议只能在公示阶段进行"):
+        now.set(DURING[Phase.FINAL])
+        publicity.advance(world.users.committee, campaign.id, Phase.PUBLICITY)
+        publicity.object_to(world.users.staff, zhang.id, "在结果公布之后才提出的异议。")
+    db.session.rollback()
+    assert _count(Ballot) == 0
