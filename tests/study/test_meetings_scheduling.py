@@ -6,6 +6,7 @@ from io import BytesIO
 
 from sqlalchemy import func, select
 
+from portal.core.files import Upload
 from portal.core.permissions import Role
 from portal.extensions import db
 from portal.inbox.models import Message
@@ -190,7 +191,7 @@ def test_cancel_notifies_and_is_refused_once_started(client, world, login_as, no
 
 
 def test_another_branch_cannot_see_or_manage_the_session(client, world, login_as):
-    meeting = make_meeting(world, uploads=[meetings.Upload("提纲.pdf", PDF)])
+    meeting = make_meeting(world, uploads=[Upload("提纲.pdf", PDF)])
     other_secretary = factories.make_user(world.people.other, roles=[(Role.SECRETARY, world.branch_b)])
     db.session.commit()
     base = f"/study/meetings/{meeting.id}"
