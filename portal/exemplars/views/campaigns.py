@@ -20,8 +20,10 @@ def campaign_list():
     """The campaigns the user may open, each with its phase and the user's next step."""
     found = campaigns.visible_campaigns(current_user)
     person = campaigns.actor_person(current_user)
-    voted = {c.id for c in found if person is not None and c.phase == Phase.VOTING and voting.has_voted(c, person.id)}
-    return render_template("exemplars/list.html", campaigns=found, voted=voted,
+    voting_now = [c for c in found if c.phase == Phase.VOTING]
+    voted = {c.id for c in voting_now if person is not None and voting.has_voted(c, person.id)}
+    refusals = {c.id: voting.ineligibility(c, person) for c in voting_now}
+    return render_template("exemplars/list.html", campaigns=found, voted=voted, refusals=refusals,
                            can_create=bool(campaigns.organisations_to_run(current_user)), plan=campaigns.plan_text)
 
 

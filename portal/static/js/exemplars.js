@@ -7,13 +7,14 @@
   document.querySelectorAll(".ballot-category[data-max]").forEach(function (box) {
     var max = parseInt(box.getAttribute("data-max"), 10);
     var counter = box.querySelector(".ballot-count");
+    var refusal = box.querySelector(".ballot-refusal");
     function update(changed) {
       var ticked = box.querySelectorAll("input[type=checkbox]:checked");
+      if (refusal) { refusal.textContent = ""; }
       if (ticked.length > max && changed) {
         changed.checked = false;
         ticked = box.querySelectorAll("input[type=checkbox]:checked");
-        if (counter) { counter.textContent = "本类别最多选 " + max + " 人，请先取消一人再选。"; }
-        return;
+        if (refusal) { refusal.textContent = "本类别最多选 " + max + " 人，请先取消一人再选。"; }
       }
       if (counter) {
         counter.textContent = ticked.length ? "已选 " + ticked.length + " / " + max + " 人" : "未选择（视为弃权）";
