@@ -11,7 +11,6 @@ from portal.exemplars.services.campaigns import DEFAULT_CATEGORIES, CategorySpec
 from portal.extensions import db
 from portal.roster.models import PoliticalStatus
 from tests.e2e.conftest import (
-    assert_no_horizontal_scroll,
     check_layout,
     follow,
     identifier_of,
@@ -78,8 +77,7 @@ def _open_campaign_from_menu(page):
     """六大员评选 from the main menu, then the campaign's own page."""
     follow(open_menu(page).get_by_role("link", name="六大员评选", exact=True))
     expect(page.get_by_role("heading", name="六大员评选", level=1)).to_be_visible()
-    # Width only: each campaign's title here is a plain text link, 24px tall on a phone (under 40px).
-    assert_no_horizontal_scroll(page)
+    check_layout(page)
     follow(page.get_by_test_id("campaigns").get_by_role("link", name=TITLE))
     expect(page.get_by_role("heading", name=TITLE, level=1)).to_be_visible()
 
@@ -111,12 +109,13 @@ def test_staff_votes_in_six_categories_and_finds_the_ballots_after_the_close(pag
             expect(row.get_by_role("checkbox")).to_be_checked()
             expect(counter).to_have_text(f"已选 {ticked} / {most} 人")
 
-    # One more than allowed: the tick does not stay, and the counter says why.
+    # One more than allowed: the tick does not stay, the count stands, and a line beside it says why.
     safety = ballot.get_by_test_id("category-1")
     extra = _candidate(safety, "陈五")
     _tap(page, extra.locator("label"))
     expect(extra.get_by_role("checkbox")).not_to_be_checked()
-    expect(safety.locator(".ballot-count")).to_have_text("本类别最多选 2 人，请先取消一人再选。")
+    expect(safety.locator(".ballot-count")).to_have_text("已选 2 / 2 人")
+    expect(safety.locator(".ballot-refusal")).to_have_text("本类别最多选 2 人，请先取消一人再选。")
     expect(safety.get_by_role("checkbox", checked=True)).to_have_count(2)
     reform = ballot.get_by_test_id("category-2")
     _tap(page, _candidate(reform, "王书记").locator("label"))
