@@ -10,6 +10,7 @@ from portal.core import audit
 from portal.core.permissions import Role
 from portal.credits import agenda as credits_agenda
 from portal.credits import reports as credits
+from portal.exemplars.services import agenda as exemplar_agenda
 from portal.inbox import services as inbox
 from portal.roster import services as roster
 from portal.study.services import agenda, branch_agenda, daily
@@ -22,6 +23,9 @@ def dashboard(user):
     panels = {}
     if user.person is not None:
         panels["today"] = member_today(user)
+    exemplar_tasks = exemplar_agenda.home_tasks(user)
+    if exemplar_tasks:
+        panels["exemplars"] = exemplar_tasks
     branches = secretary_branches(user)
     if branches:
         panels["branches"] = branch_agenda.branch_due(branches)
