@@ -110,6 +110,8 @@ MACHINE_FORMATS = {
     "study/services/calendar.py",  # the month key in URLs, iCalendar
     "demo/people.py",  # made-up ID numbers
     "study/forms/meetings.py", "study/forms/quizzes.py",  # the value of a datetime-local input
+    "exemplars/forms.py",  # the value of a datetime-local input
+    "core/xlsx.py",  # dates in CSV exports
 }
 PYTHON_DATE_FORMAT = re.compile(r"strftime\(|format_local\(|:%[YmdHM]|%m月|%d日")
 

@@ -17,7 +17,7 @@ def test_a_new_campaign_starts_in_its_draft_with_its_categories(world, now):
     campaign = new_campaign(now, world)
     assert campaign.phase == Phase.DRAFT
     assert [c.name for c in campaign.categories] == ["安全生产监督员", "急难险重突击员"]
-    assert campaigns.plan_text(campaign) == "目前处于筹备中阶段，计划于 2026-06-16 09:00 进入提名阶段"
+    assert campaigns.plan_text(campaign) == "目前处于筹备中阶段，计划于 2026年6月16日 09:00 进入提名阶段"
 
 
 @pytest.mark.parametrize("overrides, field, message", [

@@ -6,7 +6,7 @@ review and objections to answer.
 
 from dataclasses import dataclass
 
-from portal.core.clock import format_local
+from portal.core.clock import format_datetime
 from portal.exemplars.models import Phase
 from portal.exemplars.services import campaigns, publicity, qualification, voting
 
@@ -32,14 +32,15 @@ def home_tasks(user):
         manages = campaigns.manages(user, campaign)
         if campaign.phase == Phase.VOTING and voting.ineligibility(campaign, person) is None \
                 and not voting.has_voted(campaign, person.id):
-            tasks.append(Task(f"“{campaign.title}”正在投票", f"{format_local(campaign.voting_closes_at)} 截止，"
+            tasks.append(Task(f"“{campaign.title}”正在投票", f"{format_datetime(campaign.voting_closes_at)} 截止，"
                               "投出后不能更改", "exemplars.vote", cid, "去投票", urgent=True))
         elif campaign.phase == Phase.NOMINATION and person is not None:
-            tasks.append(Task(f"“{campaign.title}”正在提名", f"{format_local(campaign.nomination_closes_at)} 截止",
+            tasks.append(Task(f"“{campaign.title}”正在提名", f"{format_datetime(campaign.nomination_closes_at)} 截止",
                               "exemplars.nominate", cid, "提名"))
         elif campaign.phase == Phase.PUBLICITY:
-            tasks.append(Task(f"“{campaign.title}”拟当选名单公示中", f"{format_local(campaign.publicity_ends_at)} 结束",
-                              "exemplars.results_page", cid, "查看"))
+            tasks.append(Task(f"“{campaign.title}”拟当选名单公示中",
+                              f"{format_datetime(campaign.publicity_ends_at)} 结束", "exemplars.results_page", cid,
+                              "查看"))
         if manages and campaign.phase in (Phase.NOMINATION, Phase.QUALIFICATION):
             pending = qualification.pending_count(campaign.id)
             if pending:

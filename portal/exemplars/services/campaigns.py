@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 
 from portal.core import audit
-from portal.core.clock import format_local, utcnow
+from portal.core.clock import format_datetime, utcnow
 from portal.core.exceptions import NotFound, PermissionDenied, ValidationError
 from portal.core.periods import PeriodKind, parse_key, recent_periods
 from portal.core.text import clean as clean_text
@@ -365,7 +365,7 @@ def plan_text(campaign):
     if following is None:
         return "评选已结束，结果已公布"
     due = due_at(campaign)
-    return f"目前处于{campaign.phase_label}阶段，计划于 {format_local(due)} 进入{PHASE_LABELS[following]}阶段"
+    return f"目前处于{campaign.phase_label}阶段，计划于 {format_datetime(due)} 进入{PHASE_LABELS[following]}阶段"
 
 
 def require_manager(actor, campaign):
