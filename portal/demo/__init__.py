@@ -9,6 +9,8 @@ from flask.cli import with_appcontext
 
 from portal.core.exceptions import PortalError
 from portal.demo import activity, generator
+from portal.demo.exemplars import load_exemplars
+from portal.demo.exemplars import summary as exemplar_summary
 from portal.demo.study import load_study
 from portal.demo.study import summary as study_summary
 from portal.extensions import db
@@ -29,8 +31,10 @@ def demo_cli():
               help="同时生成最近若干天的学习积分记录（如 365：约每人每天 1-3 条），并结算已结束的周期")
 @click.option("--study/--no-study", default=True, show_default=True,
               help="同时载入学习内容：文章与学习安排、题库与每日一题、每周一测、组织生活")
+@click.option("--exemplars/--no-exemplars", default=True, show_default=True,
+              help="同时载入六大员评选：上年度已公布的评选（荣誉墙）和本年度投票中的评选")
 @with_appcontext
-def load(people, if_empty, seed, activity_days, study):
+def load(people, if_empty, seed, activity_days, study, exemplars):
     """Build the demo mine in one transaction, then print the demo accounts."""
     started = time.perf_counter()
     if current_app.config.get("ENV_NAME") == "production":
@@ -47,6 +51,7 @@ def load(people, if_empty, seed, activity_days, study):
         result = generator.load_demo(people, seed)
         credit = activity.generate_activity(activity_days, result.seed) if activity_days else None
         learning = load_study(result.seed) if study else None
+        campaigns = load_exemplars(result.seed) if exemplars else None
         db.session.commit()
     except PortalError as error:
         db.session.rollback()
@@ -62,6 +67,8 @@ def load(people, if_empty, seed, activity_days, study):
         )
     if learning is not None:
         click.echo(study_summary(learning))
+    if campaigns is not None:
+        click.echo(exemplar_summary(campaigns))
     _echo_accounts(result.accounts)
 
 
