@@ -27,3 +27,19 @@ def test_a_page_whose_p99_is_over_twice_the_ceilings_misses():
 
 def test_a_page_under_half_the_ceilings_throughput_misses():
     assert _rows(page_rps=450, page_p99=30.0, ceiling_p99=20.0)["target"] == report.MISSED
+
+
+def test_a_vote_storm_row_counts_the_storm_and_its_unacknowledged_casts():
+    storm = Scenario("vote_storm", "write", min_ratio=0.4, max_p99_ms=300.0)
+    run = {"requests": 5200, "duration_us": 40e6, "p50_us": 9e4, "p99_us": 9e5, "connect_errors": 0, "read_errors": 0,
+           "write_errors": 0, "timeouts": 0, "unexpected": 2, "unexpected_statuses": {"500": 1}, "ok": 5198,
+           "storm_requests": 5000, "storm_seconds": 25.0, "storm_complete": True, "storm_step": "cast",
+           "submit_p50_ms": 80.0, "submit_p99_ms": 250.0, "replays": 200, "replays_refused": 199}
+    row = report.wrk_result(storm, "sqlite", [run], [{"lost": 0, "duplicated": 0, "written": 30000}])
+    assert row["rps"] == 200.0 and row["p99_ms"] == 250.0  # storm casts per storm second; the casts' p99
+    assert row["errors"] == 2 and "p50/p99 = cast" in row["note"]
+    assert "replays 200 sent, 199 answered with a refusal" in row["note"]
+    ceiling = {"name": "ceiling_write", "db": "sqlite", "rps": 400.0, "p99_ms": 50.0, "is_ceiling": True,
+               "ceiling": None, "target": None, "errors": 0, "lost": 0, "duplicated": 0}
+    report.judge([ceiling, row], [*CEILINGS, storm])
+    assert row["ratio"] == 0.5 and row["target"] == report.MISSED  # an error misses, whatever the speed

@@ -1,10 +1,8 @@
 """Hooks of the quiz_submit_storm scenario: 1,500 members autosave and hand in a weekly test at once.
 
 - setup: a small bank (tag 压测) in the committee's bank, and 1,500 members on post with a log-in
-  session each. Accounts that do not exist yet are inserted in bulk (with an unusable random
-  password); their sessions are made the way a log-in makes them (accounts.sessions.start_session
-  and Flask-WTF's token, signed with the bench server's SECRET_KEY), because 1,500 password
-  checks would take minutes and trip the log-in throttle.
+  session each (tests/bench/accounts.py: accounts added in bulk where missing, sessions made as a
+  log-in makes them).
 - before_run: a fresh test, assigned to every branch, and an open attempt for each of the 1,500
   members drawn through the portal's own services (attempts.start), so every run has 1,500
   papers to save and hand in. The members file lists "attempt id, Cookie header, CSRF token,
@@ -18,14 +16,11 @@
   was credited twice or credited while still open (else "duplicated").
 """
 
-import secrets
 from datetime import timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from portal.accounts.models import RoleGrant, User
-from portal.accounts.passwords import hash_password
 from portal.core.clock import utcnow
 from portal.core.permissions import Role
 from portal.credits.models import LedgerEntry
@@ -36,7 +31,7 @@ from portal.study.models.questions import QuestionTag
 from portal.study.models.quizzes import AttemptItem, AttemptStatus, QuizAttempt
 from portal.study.services import attempts, bank, quizzes
 from portal.study.services.quizzes import RuleSpec
-from tests.bench import databases, servers
+from tests.bench import accounts, servers
 from tests.bench.portal_hooks import demo_user
 
 MEMBERS = 1500
@@ -69,49 +64,6 @@ def _members(branch_ids):
         Person.political_status.in_(quizzes.TAKER_STATUSES)).order_by(Person.id).limit(MEMBERS)).all()
 
 
-def _accounts(people):
-    """An account with the member role for every person that has none."""
-    have = set(db.session.scalars(select(User.person_id).where(User.person_id.in_([p.id for p in people]))))
-    missing = [p for p in people if p.id not in have]
-    if missing:
-        password = hash_password(secrets.token_urlsafe(24))  # nobody knows it: sessions are made below
-        now = utcnow()
-        db.session.execute(insert(User), [
-            {"person_id": p.id, "display_name": p.name, "password_hash": password, "must_change_password": False,
-             "password_changed_at": now, "session_version": 1, "active": True, "failed_attempts": 0,
-             "created_at": now, "updated_at": now} for p in missing])
-        ids = dict(db.session.execute(select(User.person_id, User.id).where(
-            User.person_id.in_([p.id for p in missing]))).all())
-        db.session.execute(insert(RoleGrant), [
-            {"user_id": ids[p.id], "role": Role.MEMBER, "organisation_id": p.branch_id, "created_at": now,
-             "updated_at": now} for p in missing])
-        db.session.flush()
-    return {u.person_id: u for u in db.session.scalars(select(User).where(
-        User.person_id.in_([p.id for p in people])))}, len(missing)
-
-
-def _sessions(bench, users):
-    """{user id: (Cookie header, CSRF token)} as a log-in would leave them, signed for the bench server."""
-    from flask import session
-    from flask_wtf.csrf import generate_csrf
-
-    from portal import create_app
-    from portal.accounts.sessions import start_session
-
-    key = databases.flask_env(bench.portal_url, bench.tmp)["SECRET_KEY"]
-    signer_app = create_app({"SQLALCHEMY_DATABASE_URI": bench.portal_url, "SECRET_KEY": key,
-                             "UPLOAD_DIR": str(bench.tmp / "uploads"), "BACKUP_DIR": str(bench.tmp / "backups")})
-    serializer = signer_app.session_interface.get_signing_serializer(signer_app)
-    name = signer_app.config["SESSION_COOKIE_NAME"]
-    made = {}
-    for user in users:
-        with signer_app.test_request_context("/login", method="POST"):
-            start_session(user)
-            token = generate_csrf()
-            made[user.id] = (f"{name}={serializer.dumps(dict(session))}", token)
-    return made
-
-
 def storm_setup(bench):
     """Bank, 1,500 member accounts and their sessions (once per database)."""
     committee = roster.root_organisation()
@@ -120,11 +72,11 @@ def storm_setup(bench):
     people = _members(branches)
     if len(people) < MEMBERS:
         raise LookupError(f"the bench mine has only {len(people)} members and activists on post (need {MEMBERS})")
-    users, created = _accounts(people)
+    users, created = accounts.ensure_accounts(people)
     db.session.commit()
     _state.update(committee_id=committee.id, branch_ids=list(branches), people=[p.id for p in people],
                   users={p.id: users[p.id].id for p in people},
-                  sessions=_sessions(bench, [users[p.id] for p in people]))
+                  sessions=accounts.sessions(bench, [users[p.id] for p in people]))
     return {"threads": servers.THREADS,
             "note": f"{MEMBERS} members ({created} accounts added), 2 autosaves + 1 submit each"}
 

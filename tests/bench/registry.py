@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.bench import ceiling_app, credits_hooks, portal_hooks, quiz_hooks
+from tests.bench import ceiling_app, credits_hooks, exemplar_hooks, portal_hooks, quiz_hooks
 
 READ, WRITE = "read", "write"
 PORTAL, CEILING = "portal", "ceiling"
@@ -61,6 +61,9 @@ class Scenario:
     max_p99_ms: float | None = None
     max_p99_vs_ceiling: float | None = None  # p99 at most this many times the ceiling's p99
     max_seconds: float | None = None
+    # wrk's duration for this scenario whatever --seconds says: a script that ends the run itself
+    # when its work is done (a storm) gets this as its cap.
+    run_seconds: int | None = None
     is_ceiling: bool = False
 
     @property
@@ -123,6 +126,18 @@ SCENARIOS = [
              script=str(Path(__file__).resolve().parent / "wrk" / "quiz_storm.lua"), setup=quiz_hooks.storm_setup,
              before_run=quiz_hooks.storm_before_run, count_after=quiz_hooks.storm_count, warm_up=False,
              min_ratio=0.5, max_p99_ms=300.0),
+    # 六大员 voting: every eligible voter (everyone on post) casts all six categories in one request,
+    # each with their own session and a fresh campaign per run; then replays, which must change
+    # nothing. A run is the whole storm (the script ends it), at most run_seconds.
+    Scenario("vote_storm", WRITE, method="POST", path="/exemplars/{campaign}/vote/cast",
+             body="voters={voters_file}&threads={threads}&replays={replays}",
+             script=str(Path(__file__).resolve().parent / "wrk" / "vote_storm.lua"), setup=exemplar_hooks.storm_setup,
+             before_run=exemplar_hooks.storm_before_run, count_after=exemplar_hooks.storm_count, warm_up=False,
+             run_seconds=300, min_ratio=0.4, max_p99_ms=300.0),
+    Scenario("honours_wall", READ, path="/exemplars/honours", login="member", setup=exemplar_hooks.honours_note,
+             **PAGE_TARGETS),
+    Scenario("campaign_results", READ, path="/exemplars/{campaign}/results", login="member",
+             setup=exemplar_hooks.results_campaign, **PAGE_TARGETS),
 ]
 
 ALL = CEILINGS + SCENARIOS

@@ -34,14 +34,18 @@ def _p99(run):
 
 
 def _storm_note(runs):
-    """For a storm: its requests and seconds, the autosaves' p99, and whether a run ended before it did."""
+    """For a storm: its requests and seconds, the autosaves' p99, replays, and whether a run ended before it did."""
     storms = [r for r in runs if _storm(r)]
     if not storms:
         return ""
     save_p99 = _median([r.get("save_p99_ms") for r in storms])
+    step = storms[0].get("storm_step", "submit")  # the request the p50/p99 are of
     note = (f"storm {_median([r['storm_requests'] for r in storms]):.0f} requests in "
-            f"{_median([r['storm_seconds'] for r in storms]):.1f} s (rps = storm requests/s, p50/p99 = submit)"
+            f"{_median([r['storm_seconds'] for r in storms]):.1f} s (rps = storm requests/s, p50/p99 = {step})"
             + (f", save p99 {save_p99:.1f} ms" if save_p99 is not None else ""))
+    if any(r.get("replays") is not None for r in storms):
+        note += (f"; replays {sum(r.get('replays') or 0 for r in storms)} sent, "
+                 f"{sum(r.get('replays_refused') or 0 for r in storms)} answered with a refusal")
     incomplete = sum(1 for r in storms if not r.get("storm_complete"))
     if incomplete:
         note += f"; storm incomplete in {incomplete} of {len(storms)} run(s)"
@@ -82,7 +86,7 @@ def wrk_result(scenario, db, runs, counts, note=""):
 
 
 _STORM_FIELDS = ("storm_requests", "storm_ok", "storm_bad", "storm_seconds", "storm_complete", "submit_p50_ms",
-                 "submit_p99_ms", "save_p99_ms", "storm_p99_ms")
+                 "submit_p99_ms", "save_p99_ms", "storm_p99_ms", "replays", "replays_refused", "casts_unacknowledged")
 
 
 def _run_entry(run):

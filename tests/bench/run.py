@@ -276,10 +276,12 @@ def _wrk_scenarios(bench, scenarios, args):
                     continue
                 tag = f"r{run_no}{secrets.token_hex(3)}"
                 waited = gate.wait()
-                log(f"{bench.name}: {item.scenario.name} run {run_no}/{args.runs} ({args.seconds} s"
+                seconds = item.scenario.run_seconds or args.seconds
+                length = f"until done, at most {seconds} s" if item.scenario.run_seconds else f"{seconds} s"
+                log(f"{bench.name}: {item.scenario.name} run {run_no}/{args.runs} ({length}"
                     + (f", after waiting {waited:.0f} s for a quieter machine)" if waited else ")"))
                 outcome = _guarded(
-                    bench, item, lambda item=item, tag=tag: _run_one(bench, item, args.seconds, tag, meter))
+                    bench, item, lambda item=item, tag=tag, seconds=seconds: _run_one(bench, item, seconds, tag, meter))
                 if outcome:
                     figures, counts = outcome
                     figures["waited_s"] = waited
@@ -355,7 +357,8 @@ def _meta(args, started, notes):
         "python": platform.python_version(), "databases": notes,
         "ratio": "rps / rps of ceiling_read (read) or ceiling_write (write), same database, same run",
         "storm": "quiz_submit_storm: rps = storm requests (2 autosaves + 1 submit per member, no replays) per "
-                 "second of storm; p50/p99 = the submits'",
+                 "second of storm; p50/p99 = the submits'. vote_storm: rps = casts (one per voter, every category "
+                 "in one request, no replays) per second of storm; p50/p99 = the casts'; a run lasts one storm",
         "errors": "socket errors + timeouts + responses whose status is not the expected one",
     }
 
