@@ -218,7 +218,8 @@ def _nominate(cast, campaign, people, points, threshold, rng):
     rng.shuffle(first)
     taken = {p.id for p in first}
     pool = first + [p for p in keen if p.id not in taken]
-    pool += [p for p in people if points.get(p.id, 0) >= threshold and p.id not in {q.id for q in pool}]
+    taken.update(p.id for p in keen)
+    pool += [p for p in people if points.get(p.id, 0) >= threshold and p.id not in taken]
     units = dict(db.session.execute(select(Unit.id, Unit.name)).all())
     made, peer_used = [], False
     categories = list(campaign.categories)
