@@ -19,6 +19,8 @@ its kind measured in the same run on the same database:
   "duplicated"}`` after every run of a write scenario, where ``run`` has ``tag`` (the token
   prefix of that run), ``acked`` (tokens the server echoed back as data-token="...", if it
   does) and ``figures`` (wrk's numbers, with ``ok`` = responses with the expected status).
+- A ``script`` that ends the run itself once its work is done (vote_storm: one whole storm)
+  sets ``run_seconds``: wrk's duration for it whatever --seconds says, the cap.
 - Anything that is not a stream of HTTP requests sets ``measure(bench, runs) -> [per-run
   dicts with "seconds" and "rows"]`` instead and is timed in-process.
 """
