@@ -73,6 +73,7 @@ class BallotCategory:
 class Receipt:
     """What a cast booked: the code (shown once) and the categories it covered, with the choices made."""
 
+    campaign: object
     code: str
     lines: list  # [(category name, [candidate names]) ...]; an empty list is an abstention
 
@@ -267,7 +268,7 @@ def _cast(campaign, person, selections, *, channel, entered_by=None, polling_poi
     db.session.execute(insert(Ballot), ballots)
     if choices:
         db.session.execute(insert(BallotChoice), choices)
-    return Receipt(code=format_code(code), lines=_lines(campaign, checked, listed))
+    return Receipt(campaign=campaign, code=format_code(code), lines=_lines(campaign, checked, listed))
 
 
 def new_receipt_code():

@@ -13,13 +13,14 @@ from portal.exemplars.services import campaigns, voting
 from portal.exemplars.views import blueprint
 
 
-def selections(campaign, form):
-    """{category id: [nomination ids]} from the c<category id> fields of a posted ballot."""
+def selections(form):
+    """{category id: [nomination ids]} from the c<category id> fields of a posted ballot (the service checks them)."""
     chosen = {}
-    for category in campaign.categories:
-        values = form.getlist(f"c{category.id}")
+    for name in form:
+        if not (name.startswith("c") and name[1:].isdigit()):
+            continue
         try:
-            chosen[category.id] = [int(value) for value in values]
+            chosen[int(name[1:])] = [int(value) for value in form.getlist(name)]
         except ValueError:
             raise ValidationError("选票内容无效，请刷新页面后重新填写") from None
     return chosen
@@ -47,7 +48,7 @@ def vote_review(campaign_id):
     campaign = campaigns.get_visible(current_user, campaign_id)
     person = campaigns.actor_person(current_user)
     form = BallotForm()
-    chosen = run_service(lambda: selections(campaign, request.form))
+    chosen = run_service(lambda: selections(request.form))
     lines = FAILED
     if chosen is not FAILED and form.validate_on_submit() and not request.form.get("edit"):
         lines = run_service(lambda: voting.review(campaign, chosen))
@@ -66,17 +67,15 @@ def vote_review(campaign_id):
 @login_required
 def vote_cast(campaign_id):
     """Cast the confirmed ballot; the receipt code is shown this once."""
-    campaign = campaigns.get_visible(current_user, campaign_id)
     form = CastForm()
     if not form.validate_on_submit():
         flash("投票页面已过期，请重新填写", "danger")
-        return redirect(url_for("exemplars.vote", campaign_id=campaign.id))
-    receipt = run_service(lambda: voting.cast_online(current_user, campaign.id, selections(campaign, request.form)),
-                          form)
+        return redirect(url_for("exemplars.vote", campaign_id=campaign_id))
+    receipt = run_service(lambda: voting.cast_online(current_user, campaign_id, selections(request.form)), form)
     if receipt is FAILED:
-        return redirect(url_for("exemplars.campaign_detail", campaign_id=campaign.id))
-    submit_keys.shows(url_for("exemplars.campaign_detail", campaign_id=campaign.id))
-    return render_template("exemplars/receipt.html", campaign=campaign, receipt=receipt, paper=False)
+        return redirect(url_for("exemplars.campaign_detail", campaign_id=campaign_id))
+    submit_keys.shows(url_for("exemplars.campaign_detail", campaign_id=campaign_id))
+    return render_template("exemplars/receipt.html", campaign=receipt.campaign, receipt=receipt, paper=False)
 
 
 @blueprint.route("/<int:campaign_id>/paper")
@@ -109,7 +108,7 @@ def paper_review(campaign_id):
     if voter is FAILED:
         point = form.polling_point.data or ""
         return redirect(url_for("exemplars.paper", campaign_id=campaign.id, polling_point=point))
-    chosen = run_service(lambda: selections(campaign, request.form))
+    chosen = run_service(lambda: selections(request.form))
     lines = FAILED
     if chosen is not FAILED and form.validate_on_submit() and not request.form.get("edit"):
         lines = run_service(lambda: voting.review(campaign, chosen))
@@ -133,10 +132,10 @@ def paper_cast(campaign_id):
         flash("录入页面已过期，请重新录入", "danger")
         return redirect(url_for("exemplars.paper", campaign_id=campaign.id))
     receipt = run_service(lambda: voting.cast_paper(current_user, campaign.id, to_int(form.voter_id.data),
-                                                    form.polling_point.data, selections(campaign, request.form)),
+                                                    form.polling_point.data, selections(request.form)),
                           form)
     back = url_for("exemplars.paper", campaign_id=campaign.id, polling_point=form.polling_point.data or "")
     if receipt is FAILED:
         return redirect(back)
     submit_keys.shows(back)
-    return render_template("exemplars/receipt.html", campaign=campaign, receipt=receipt, paper=True, back=back)
+    return render_template("exemplars/receipt.html", campaign=receipt.campaign, receipt=receipt, paper=True, back=back)
