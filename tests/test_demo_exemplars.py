@@ -51,8 +51,8 @@ def test_this_years_campaign_is_open_for_voting_with_qualified_nominees(app, db,
     assert standings.closed_period(parse_key(campaign.credit_period)) is not None  # nominees were checked on it
     assert campaign.voting_opens_at < utcnow() < campaign.voting_closes_at
     # Some people have voted already, every ballot with its mark; the demo accounts have not.
-    ballots, marks = results.ballot_counts(campaign.id), results.mark_counts(campaign.id)
-    assert marks and ballots == marks
+    counts = results.category_counts(campaign)
+    assert all(marks > 0 and ballots == marks for _category, ballots, marks in counts), counts
     demo_people = set(db.session.scalars(select(User.person_id).where(User.person_id.is_not(None))))
     assert not db.session.scalar(select(func.count()).select_from(VoterMark).where(
         VoterMark.person_id.in_(demo_people)))

@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core import cache
 from portal.core.clock import utcnow
 from portal.core.files import TYPES as FILE_TYPES
 from portal.core.models import TimestampMixin, UTCDateTime
@@ -397,3 +398,7 @@ class Honour(db.Model):
 
     nomination = relationship("Nomination")
     person = relationship("Person")
+
+
+# The honours wall is cached by the newest title won: honours are only ever added (at finalising).
+cache.append_only("exemplar_honours", Honour)

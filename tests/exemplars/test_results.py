@@ -132,3 +132,31 @@ def test_anyone_can_recount_the_tally_from_the_ballot_list(world, now, voting_ca
     assert recount == {key: votes for key, votes in tally.items() if votes}
     assert all(r.consistent for r in results.results(campaign))
     assert sheet.max_row == 1 + 6  # three voters x two categories, abstentions included
+
+
+def test_the_results_page_counts_once_voting_has_closed(client, login_as, world, now, voting_campaign):
+    """The tally walks indexes, and after the close it is kept: a second view counts nothing again."""
+    from tests.statements import CountStatements
+
+    campaign, (zhang, chen, wang) = voting_campaign
+    _cast(world, campaign, [(world.users.staff, {0: [zhang], 1: [wang]}), (world.users.member, {0: [chen]})])
+    to_phase(now, world, campaign, Phase.PUBLICITY)
+    login_as(world.users.activist)
+    with CountStatements() as first:
+        assert client.get(f"/exemplars/{campaign.id}/results").status_code == 200
+    with CountStatements() as again:
+        page = client.get(f"/exemplars/{campaign.id}/results").get_data(as_text=True)
+    assert "选票 2 张 · 已投票 2 人" in page
+    assert len(again.naming("count(")) == 0 < len(first.naming("count("))
+    assert again.count <= 8, "\n".join(again.statements)
+
+
+def test_the_honours_wall_is_kept_until_a_new_title_is_won(client, login_as, world, now, voting_campaign):
+    from tests.statements import viewed_twice
+
+    campaign, (zhang, chen, wang) = voting_campaign
+    _cast(world, campaign, [(world.users.staff, {0: [zhang], 1: [wang]})])
+    to_phase(now, world, campaign, Phase.FINAL)
+    login_as(world.users.staff)
+    page = viewed_twice(client, "/exemplars/honours")
+    assert "张三" in page and "王书记" in page

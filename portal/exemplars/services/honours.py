@@ -1,7 +1,10 @@
 """The honours wall: every title won, by year and category, readable by everyone on the roster."""
 
+from flask import request
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
+from portal.core import cache
 from portal.core.exceptions import NotFound
 from portal.core.xlsx import write_workbook
 from portal.exemplars.models import Campaign, EvidenceFile, Honour, Nomination
@@ -18,6 +21,7 @@ def wall(year):
     """[(category name, [(honour, deeds, photo id or None)])] of one year, categories in their campaign's order."""
     rows = db.session.execute(
         select(Honour, Nomination.deeds, Nomination.category_id)
+        .options(contains_eager(Honour.person))
         .join(Nomination, Nomination.id == Honour.nomination_id)
         .join(Person, Person.id == Honour.person_id)
         .where(Honour.year == year)
@@ -29,6 +33,11 @@ def wall(year):
     for honour, deeds, _category in rows:
         grouped.setdefault(honour.category_name, []).append((honour, deeds, photos.get(honour.nomination_id)))
     return list(grouped.items())
+
+
+def wall_key(year):
+    """The cache key of a year's rendered wall: the year and the newest title won (see models)."""
+    return ("exemplars.wall", year, request.script_root, *cache.versions("exemplar_honours"))
 
 
 def photo(honour_id, file_id):

@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
 
+from portal.core import cache
 from portal.core.periods import parse_key
 from portal.core.xlsx import write_csv, write_workbook
 from portal.exemplars.models import (
@@ -96,29 +97,38 @@ class CategoryResult:
         return [row for row in self.rows if row.winner]
 
 
-def tallies(campaign_id):
-    """{nomination id: votes} from the ballots."""
-    return dict(db.session.execute(
-        select(BallotChoice.nomination_id, func.count())
-        .join(Ballot, Ballot.id == BallotChoice.ballot_id)
-        .where(Ballot.campaign_id == campaign_id).group_by(BallotChoice.nomination_id)).all())
+def tallies(campaign, nomination_ids):
+    """({nomination id: votes}, {category id: ballots}, {category id: people marked as voted}).
+
+    Each count walks an index (the choices' nomination, the ballots' category, the marks' unique
+    key). Once voting has closed the figures cannot change (ballots are final and no more are
+    cast), so they are kept per process for CACHE_SECONDS instead of being counted on every view.
+    """
+    def count():
+        category_ids = [category.id for category in campaign.categories]
+        votes = dict(db.session.execute(
+            select(BallotChoice.nomination_id, func.count()).where(BallotChoice.nomination_id.in_(nomination_ids))
+            .group_by(BallotChoice.nomination_id)).all()) if nomination_ids else {}
+        ballots = dict(db.session.execute(select(Ballot.category_id, func.count()).where(
+            Ballot.category_id.in_(category_ids)).group_by(Ballot.category_id)).all())
+        marks = dict(db.session.execute(select(VoterMark.category_id, func.count()).where(
+            VoterMark.category_id.in_(category_ids)).group_by(VoterMark.category_id)).all())
+        return votes, ballots, marks
+
+    if not campaign.reached(Phase.PUBLICITY):
+        return count()  # live: ballots are still coming in
+    key = ("exemplars.tally", campaign.id, campaign.voting_closes_at, tuple(sorted(nomination_ids)))
+    return cache.cache().get_or_make(key, count)
 
 
-def ballot_counts(campaign_id):
-    """{category id: ballots cast}."""
-    return dict(db.session.execute(select(Ballot.category_id, func.count()).where(
-        Ballot.campaign_id == campaign_id).group_by(Ballot.category_id)).all())
-
-
-def mark_counts(campaign_id):
-    """{category id: people marked as voted}."""
-    return dict(db.session.execute(select(VoterMark.category_id, func.count()).where(
-        VoterMark.campaign_id == campaign_id).group_by(VoterMark.category_id)).all())
+def category_counts(campaign):
+    """[(category, ballots, people marked as voted)] in the campaign's order: the invariant anyone can check."""
+    _votes, ballots, marks = tallies(campaign, [])
+    return [(c, ballots.get(c.id, 0), marks.get(c.id, 0)) for c in campaign.categories]
 
 
 def results(campaign):
     """Every category's result, in the campaign's order of categories."""
-    votes, ballots, marks = tallies(campaign.id), ballot_counts(campaign.id), mark_counts(campaign.id)
     rows = db.session.execute(
         select(Nomination.id, Nomination.category_id, Person.id, Person.name, func.coalesce(Organisation.name, ""),
                func.coalesce(Nomination.credit_points, 0), Nomination.status)
@@ -127,6 +137,7 @@ def results(campaign):
         .where(Nomination.campaign_id == campaign.id,
                Nomination.status.in_([NominationStatus.QUALIFIED, NominationStatus.DISQUALIFIED]))
         .order_by(Nomination.id)).all()
+    votes, ballots, marks = tallies(campaign, [row[0] for row in rows])
     by_category = {category.id: CategoryResult(category, ballots.get(category.id, 0), marks.get(category.id, 0))
                    for category in campaign.categories}
     for nomination_id, category_id, person_id, name, branch, points, status in rows:

@@ -4,7 +4,7 @@ import io
 
 from flask import render_template, request, send_file
 
-from portal.core import markdown
+from portal.core import cache, markdown
 from portal.core.permissions import login_required
 from portal.core.text import clean_filename
 from portal.exemplars.services import honours, nominations
@@ -20,8 +20,12 @@ def honours_wall():
     years = honours.years()
     year = request.args.get("year", type=int)
     year = year if year in years else (years[0] if years else None)
-    return render_template("exemplars/honours.html", years=years, year=year, md=markdown.render,
-                           wall=honours.wall(year) if year else [])
+
+    def render_wall():
+        return render_template("exemplars/_wall.html", wall=honours.wall(year), md=markdown.render)
+
+    body = cache.fragment(honours.wall_key(year), render_wall) if year else None
+    return render_template("exemplars/honours.html", years=years, year=year, body=body)
 
 
 @blueprint.route("/honours/export")

@@ -103,8 +103,7 @@ def _ballot_page(campaign, form, found):
                     campaign.categories[0])
     page = max(request.args.get("page", 1, type=int), 1)
     lines, total = results.ballot_page(campaign, category, page)
-    counts = [(c, results.ballot_counts(campaign.id).get(c.id, 0), results.mark_counts(campaign.id).get(c.id, 0))
-              for c in campaign.categories]
+    counts = results.category_counts(campaign)
     return render_template("exemplars/ballots.html", campaign=campaign, open=True, form=form, found=found,
                            category=category, lines=lines, total=total, page=page, counts=counts,
                            per_page=results.BALLOTS_PER_PAGE)
