@@ -39,6 +39,11 @@ class Check:
 
 def checks_for(nomination):
     """The automatic checks of a nomination as they stand now."""
+    return _checks_and_points(nomination)[0]
+
+
+def _checks_and_points(nomination):
+    """(the checks, the nominee's points in the credit period or None while it is open)."""
     person, campaign, category = nomination.person, nomination.campaign, nomination.category
     found = [Check(person.status == PersonStatus.ON_POST, "在岗情况", f"花名册状态：{person.status}")]
     if category.members_only:
@@ -55,16 +60,14 @@ def checks_for(nomination):
     flags = open_flags_of(person.id)
     found.append(Check(not flags, "党委标记",
                        "无未解除的标记" if not flags else "；".join(f.reason for f in flags)))
-    return found
+    return found, points[person.id] if points is not None else None
 
 
 def run_checks(nomination):
     """Run the checks and keep their outcome (and the credit points) on the nomination; returns them."""
-    found = checks_for(nomination)
+    found, points = _checks_and_points(nomination)
     nomination.checks = "\n".join(f"{int(c.passed)}|{c.name}|{c.reason}" for c in found)
-    period = parse_key(nomination.campaign.credit_period)
-    points = credits.frozen_points(period, [nomination.person_id])
-    nomination.credit_points = points[nomination.person_id] if points is not None else None
+    nomination.credit_points = points
     return found
 
 
