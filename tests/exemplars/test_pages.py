@@ -38,13 +38,18 @@ def test_a_voter_reviews_casts_and_gets_a_receipt_once(client, login_as, world, 
     assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0  # the review writes nothing
     form = keyed(_ballot_form(campaign, {safety.id: [zhang.id]}))
     cast = client.post(f"/exemplars/{campaign.id}/vote/cast", data=form)
-    text = cast.get_data(as_text=True)
-    assert cast.status_code == 200 and "投票成功，您的选票已计入" in text
+    assert cast.status_code == 302 and cast.location.endswith(f"/exemplars/{campaign.id}/receipt")
+    text = client.get(cast.location).get_data(as_text=True)
+    assert "投票成功，您的选票已计入" in text and "安全生产监督员</span>：张三" in text
     code = re.search(r'data-testid="receipt-code">([A-Z0-9-]+)<', text).group(1)
     assert voting.normalise_code(code)
-    # The same form sent again (a double tap): nothing more is written, and the code is not shown again.
-    again = client.post(f"/exemplars/{campaign.id}/vote/cast", data=form)
-    assert again.status_code == 302 and again.location.endswith(f"/exemplars/{campaign.id}")
+    # Shown once: the page again (a reload) has no code.
+    again = client.get(cast.location).get_data(as_text=True)
+    assert code not in again and "回执码只在投票后显示一次" in again
+    # The same form sent again (a double tap): nothing more is written, and no code is shown.
+    twice = client.post(f"/exemplars/{campaign.id}/vote/cast", data=form)
+    assert twice.status_code == 302
+    assert code not in client.get(twice.location).get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(VoterMark)) == 2
     assert "您已投票" in client.get(f"/exemplars/{campaign.id}").get_data(as_text=True)
 
@@ -202,7 +207,7 @@ def test_a_cast_runs_a_bounded_number_of_statements(client, login_as, world, vot
     login_as(world.users.staff)
     form = keyed(_ballot_form(campaign, {safety.id: [zhang.id, chen.id], rescue.id: [wang.id]}))
     with CountStatements() as seen:
-        assert client.post(f"/exemplars/{campaign.id}/vote/cast", data=form).status_code == 200
+        assert client.post(f"/exemplars/{campaign.id}/vote/cast", data=form).status_code == 302
     inserts = [sql for sql in seen.statements if sql.startswith("INSERT INTO exemplar")]
     assert len(inserts) == 3, inserts
     assert seen.count <= 9, "\n".join(seen.statements)

@@ -1,9 +1,9 @@
 """Voting pages: the ballot (every category on one page), the confirmation, the receipt; paper ballots."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from portal.core import markdown, submit_keys
+from portal.core import markdown
 from portal.core.exceptions import ValidationError
 from portal.core.forms import FAILED, run_service
 from portal.core.permissions import login_required, require
@@ -74,8 +74,7 @@ def vote_cast(campaign_id):
     receipt = run_service(lambda: voting.cast_online(current_user, campaign_id, selections(request.form)), form)
     if receipt is FAILED:
         return redirect(url_for("exemplars.campaign_detail", campaign_id=campaign_id))
-    submit_keys.shows(url_for("exemplars.campaign_detail", campaign_id=campaign_id))
-    return render_template("exemplars/receipt.html", campaign=receipt.campaign, receipt=receipt, paper=False)
+    return _to_receipt(receipt, paper=False)
 
 
 @blueprint.route("/<int:campaign_id>/paper")
@@ -134,8 +133,36 @@ def paper_cast(campaign_id):
     receipt = run_service(lambda: voting.cast_paper(current_user, campaign.id, to_int(form.voter_id.data),
                                                     form.polling_point.data, selections(request.form)),
                           form)
-    back = url_for("exemplars.paper", campaign_id=campaign.id, polling_point=form.polling_point.data or "")
+    point = form.polling_point.data or ""
     if receipt is FAILED:
-        return redirect(back)
-    submit_keys.shows(back)
-    return render_template("exemplars/receipt.html", campaign=receipt.campaign, receipt=receipt, paper=True, back=back)
+        return redirect(url_for("exemplars.paper", campaign_id=campaign.id, polling_point=point))
+    return _to_receipt(receipt, paper=True, polling_point=point)
+
+
+RECEIPT = "exemplar_receipt"  # the session slot the receipt waits in until its page shows it, once
+
+
+def _to_receipt(receipt, paper, polling_point=""):
+    """Post/redirect/get: the receipt waits in the session (the voter's own) and its page shows it once.
+
+    The cast itself answers with a redirect, so its transaction (and SQLite's write lock) ends
+    before any page is drawn, and reloading the receipt page never sends the ballot again.
+    """
+    session[RECEIPT] = {"campaign": receipt.campaign.id, "code": receipt.code, "lines": receipt.lines,
+                        "paper": paper, "polling_point": polling_point}
+    return redirect(url_for("exemplars.receipt", campaign_id=receipt.campaign.id))
+
+
+@blueprint.route("/<int:campaign_id>/receipt")
+@login_required
+def receipt(campaign_id):
+    """The receipt of the ballot just cast (or entered on paper): its code, shown this once."""
+    campaign = campaigns.get_visible(current_user, campaign_id)
+    shown = session.get(RECEIPT)
+    if shown is not None and shown.get("campaign") == campaign.id:
+        session.pop(RECEIPT)
+    else:
+        shown = None
+    point = shown.get("polling_point", "") if shown else ""
+    return render_template("exemplars/receipt.html", campaign=campaign, receipt=shown,
+                           back=url_for("exemplars.paper", campaign_id=campaign.id, polling_point=point))

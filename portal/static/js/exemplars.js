@@ -24,6 +24,18 @@
     update(null);
   });
 
+  // Confirmation: once 确认投票 is pressed it cannot be pressed again while the ballot is on its way
+  // (a second tap would be refused anyway, and its answer would replace the receipt).
+  document.querySelectorAll("form").forEach(function (form) {
+    var cast = form.querySelector("button[data-busy]");
+    if (!cast) { return; }
+    form.addEventListener("submit", function (event) {
+      if (event.submitter !== cast) { return; }
+      cast.disabled = true;  // the button has no name: the form's data loses nothing
+      cast.textContent = cast.getAttribute("data-busy");
+    });
+  });
+
   function storageKey(campaign) { return "exemplar-receipt-" + campaign; }
 
   // Receipt: keep the code in this browser only when the voter asks.
