@@ -302,5 +302,6 @@ def _object_and_dismiss(cast, campaign, rng):
     winners = [row for _category, row in results.winners(campaign)]
     if not winners:
         return
-    objection = publicity.object_to(cast.staff, rng.choice(winners).nomination_id, texts.OBJECTION_REASON)
+    objection = publicity.object_to(cast.staff, campaign.id, rng.choice(winners).nomination_id,
+                                    texts.OBJECTION_REASON)
     publicity.decide_objection(cast.committee, objection.id, False, texts.OBJECTION_FINDING)

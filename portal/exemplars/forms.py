@@ -179,8 +179,10 @@ class FindReceiptForm(PortalForm):
 
 
 class ObjectionForm(CreatingForm):
-    """An objection to a winner during publicity."""
+    """An objection to a winner during publicity (the winners are the page's choices; the service checks)."""
 
+    nomination_id = SelectField("对谁提出异议", coerce=int, choices=[], validate_choice=False,
+                                validators=[InputRequired("请选择拟当选人员")])
     reason = TextAreaField("异议事实和理由", validators=[DataRequired("请写明异议的事实和理由"), Length(max=2000)])
 
 

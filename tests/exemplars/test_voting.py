@@ -135,6 +135,6 @@ def test_nobody_votes_before_voting_opens_or_after_it_closes(world, now):
     with pytest.raises(ValidationError, match="提出异议只能在公示阶段进行"):
         now.set(DURING[Phase.FINAL])
         publicity.advance(world.users.committee, campaign.id, Phase.PUBLICITY)
-        publicity.object_to(world.users.staff, zhang.id, "在结果公布之后才提出的异议。")
+        publicity.object_to(world.users.staff, campaign.id, zhang.id, "在结果公布之后才提出的异议。")
     db.session.rollback()
     assert _count(Ballot) == 0

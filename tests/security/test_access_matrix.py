@@ -257,7 +257,7 @@ ANSWERS = {
     "exemplars.honours_export": 404,  # its address names no sample: the world has no honours yet
     "exemplars.nomination_decide": "/exemplars/nominations/",
     "exemplars.nomination_withdraw": "/exemplars/nominations/",  # past nomination: told so on the nomination
-    "exemplars.objection_create": "/exemplars/",  # no reason given: told so on the results
+    "exemplars.objection_create": "/exemplars/",  # no winner or reason given: told so on the results
     "exemplars.objection_decide": "/exemplars/",
     "exemplars.paper_cast": "/exemplars/",  # an empty form: back to the polling page
     "exemplars.paper_review": "/exemplars/",  # no voter named: back to the polling page

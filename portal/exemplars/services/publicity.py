@@ -41,12 +41,12 @@ NOTE_MAX = 500
 
 # --- objections -------------------------------------------------------------------------------------
 
-def object_to(actor, nomination_id, reason):
+def object_to(actor, campaign_id, nomination_id, reason):
     """An objection to a winner during publicity, by someone the campaign covers; the committee is told."""
-    nomination = db.session.get(Nomination, nomination_id)
-    if nomination is None:
-        raise NotFound("提名不存在")
-    campaign = campaigns.get_visible(actor, nomination.campaign_id)
+    campaign = campaigns.get_visible(actor, campaign_id)
+    nomination = db.session.get(Nomination, nomination_id) if nomination_id else None
+    if nomination is None or nomination.campaign_id != campaign.id:
+        raise ValidationError("请选择拟当选人员", field="nomination_id")
     campaigns.require_phase(campaign, Phase.PUBLICITY, "提出异议")
     person = campaigns.actor_person(actor)
     if person is None or not campaigns.covers(campaign, person):

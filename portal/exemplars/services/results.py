@@ -28,6 +28,8 @@ from portal.exemplars.models import (
     BallotChoice,
     Nomination,
     NominationStatus,
+    Objection,
+    ObjectionStatus,
     Phase,
     TieBreak,
     VoterMark,
@@ -75,6 +77,15 @@ class ResultRow:
     score: Decimal = Decimal(0)
     position: int | None = None
     winner: bool = False
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    """What a result needs of its category (plain values: results are kept across requests)."""
+
+    id: int
+    name: str
+    quota: int
 
 
 @dataclass
@@ -138,7 +149,8 @@ def results(campaign):
                Nomination.status.in_([NominationStatus.QUALIFIED, NominationStatus.DISQUALIFIED]))
         .order_by(Nomination.id)).all()
     votes, ballots, marks = tallies(campaign, [row[0] for row in rows])
-    by_category = {category.id: CategoryResult(category, ballots.get(category.id, 0), marks.get(category.id, 0))
+    by_category = {category.id: CategoryResult(CategoryInfo(category.id, category.name, category.quota),
+                                               ballots.get(category.id, 0), marks.get(category.id, 0))
                    for category in campaign.categories}
     for nomination_id, category_id, person_id, name, branch, points, status in rows:
         by_category[category_id].rows.append(ResultRow(
@@ -170,6 +182,24 @@ def _score(campaign, result):
 
 def _percent(part, whole):
     return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(CENT, ROUND_HALF_UP) if whole else Decimal("0.00")
+
+
+def results_key(campaign):
+    """What a campaign's result depends on once voting has closed: its phase and the objections decided.
+
+    The tally is final then; only an upheld objection (or the campaign moving on) changes what the
+    result shows, and each of those is counted here in one indexed read.
+    """
+    decided, last = db.session.execute(select(func.count(), func.max(Objection.decided_at)).where(
+        Objection.campaign_id == campaign.id, Objection.status != ObjectionStatus.OPEN)).one()
+    return ("exemplars.results", campaign.id, campaign.phase, decided, last)
+
+
+def shown_results(campaign, key=None):
+    """results(), kept per process (CACHE_SECONDS at most) once voting has closed; live while it is open."""
+    if not campaign.reached(Phase.PUBLICITY):
+        return results(campaign)
+    return cache.cache().get_or_make(key or results_key(campaign), lambda: results(campaign))
 
 
 def winners(campaign):

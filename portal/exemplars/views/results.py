@@ -2,13 +2,15 @@
 
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
+from portal.core import cache
 from portal.core.exceptions import NotFound
 from portal.core.forms import FAILED, run_service
 from portal.core.permissions import login_required, require
 from portal.exemplars.forms import ConfirmForm, FindReceiptForm, ObjectionDecisionForm, ObjectionForm
 from portal.exemplars.models import Phase
-from portal.exemplars.services import campaigns, nominations, publicity, results
+from portal.exemplars.services import campaigns, publicity, results
 from portal.exemplars.views import blueprint
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,13 +23,26 @@ def results_page(campaign_id):
     campaign = campaigns.get_visible(current_user, campaign_id)
     visible = results.tallies_visible(campaign)
     manages = campaigns.manages(current_user, campaign)
+    tables, winners = _result_tables(campaign) if visible else (None, [])
     return render_template(
-        "exemplars/results.html", campaign=campaign, visible=visible, manages=manages,
-        categories=results.results(campaign) if visible else [], formula=results.formula_lines(campaign),
+        "exemplars/results.html", campaign=campaign, visible=visible, manages=manages, tables=tables,
+        winners=winners, formula=results.formula_lines(campaign),
         objections=publicity.objections(campaign.id) if manages else [],
         objection_form=ObjectionForm(), decide_form=ObjectionDecisionForm(),
         finalise_form=ConfirmForm(expected=Phase.PUBLICITY), blocker=publicity.blocker(campaign) if manages else None,
         can_object=publicity.may_object(current_user, campaign))
+
+
+def _result_tables(campaign):
+    """(the categories' tables as HTML, [(winner row, category name)]): kept per process once voting has closed."""
+    key = results.results_key(campaign) if campaign.reached(Phase.PUBLICITY) else None
+    shown = results.shown_results(campaign, key)
+
+    def render():
+        return render_template("exemplars/_results_tables.html", categories=shown, final=campaign.phase == Phase.FINAL)
+
+    tables = cache.fragment((*key, request.script_root), render) if key else Markup(render())  # noqa: S704
+    return tables, [(row, result.category.name) for result in shown for row in result.winners]
 
 
 @blueprint.route("/<int:campaign_id>/results.xlsx")
@@ -42,18 +57,19 @@ def results_export(campaign_id):
                      download_name=f"{campaign.title}-评选结果.xlsx")
 
 
-@blueprint.route("/nominations/<int:nomination_id>/object", methods=["POST"])
+@blueprint.route("/<int:campaign_id>/objections", methods=["POST"])
 @login_required
-def objection_create(nomination_id):
+def objection_create(campaign_id):
     """Object to a winner during publicity."""
-    nomination = nominations.get_visible(current_user, nomination_id)
+    campaign = campaigns.get_visible(current_user, campaign_id)
     form = ObjectionForm()
     if form.validate_on_submit():
-        made = run_service(lambda: publicity.object_to(current_user, nomination.id, form.reason.data), form)
+        made = run_service(lambda: publicity.object_to(current_user, campaign.id, form.nomination_id.data,
+                                                       form.reason.data), form)
         if made is not FAILED:
             flash("异议已提交，党委核实后会在消息中告诉您结果", "success")
     _flash_errors(form)
-    return redirect(url_for("exemplars.results_page", campaign_id=nomination.campaign_id))
+    return redirect(url_for("exemplars.results_page", campaign_id=campaign.id))
 
 
 @blueprint.route("/objections/<int:objection_id>/decide", methods=["POST"])
