@@ -179,3 +179,9 @@ def test_the_page_shows_an_upheld_objection_at_once(client, login_as, world, now
     db.session.commit()
     page = client.get(f"/exemplars/{campaign.id}/results").get_data(as_text=True)
     assert "经异议核实取消资格" in page
+
+
+def test_an_empty_wall_says_so(client, login_as, world):
+    login_as(world.users.staff)
+    page = client.get("/exemplars/honours").get_data(as_text=True)
+    assert "还没有评选结果" in page and 'data-testid="honour-category"' not in page

@@ -36,7 +36,7 @@ def wall(year):
 
 
 def wall_key(year):
-    """The cache key of a year's rendered wall: the year and the newest title won (see models)."""
+    """The cache key of the rendered wall for the year asked (None: the newest): it and the newest title won."""
     return ("exemplars.wall", year, request.script_root, *cache.versions("exemplar_honours"))
 
 

@@ -17,15 +17,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required
 def honours_wall():
     """A year's honours (the newest by default), category by category."""
-    years = honours.years()
-    year = request.args.get("year", type=int)
-    year = year if year in years else (years[0] if years else None)
+    asked = request.args.get("year", type=int)
 
     def render_wall():
-        return render_template("exemplars/_wall.html", wall=honours.wall(year), md=markdown.render)
+        years = honours.years()
+        year = asked if asked in years else (years[0] if years else None)
+        return render_template("exemplars/_wall.html", years=years, year=year, md=markdown.render,
+                               wall=honours.wall(year) if year else [])
 
-    body = cache.fragment(honours.wall_key(year), render_wall) if year else None
-    return render_template("exemplars/honours.html", years=years, year=year, body=body)
+    return render_template("exemplars/honours.html", body=cache.fragment(honours.wall_key(asked), render_wall))
 
 
 @blueprint.route("/honours/export")
