@@ -69,6 +69,7 @@ def vote_cast(campaign_id):
     """Cast the confirmed ballot; the receipt code is shown this once."""
     form = CastForm()
     if not form.validate_on_submit():
+        campaigns.get_visible(current_user, campaign_id)  # someone outside the campaign: not found, no hint
         flash("投票页面已过期，请重新填写", "danger")
         return redirect(url_for("exemplars.vote", campaign_id=campaign_id))
     receipt = run_service(lambda: voting.cast_online(current_user, campaign_id, selections(request.form)), form)
