@@ -91,10 +91,12 @@ def get_managed(actor, campaign_id):
 
 
 def _load(campaign_id):
-    """A campaign with its organisation and categories, in one statement (every campaign page needs all three)."""
-    return db.session.execute(
-        select(Campaign).options(joinedload(Campaign.organisation), joinedload(Campaign.categories))
-        .where(Campaign.id == campaign_id)).unique().scalar_one_or_none()
+    """A campaign with its organisation and categories, in one statement (every campaign page needs all three).
+
+    A second look-up in the same request, of a campaign still held, is answered from the session.
+    """
+    return db.session.get(Campaign, campaign_id,
+                          options=[joinedload(Campaign.organisation), joinedload(Campaign.categories)])
 
 
 def get_for_paper(actor, campaign_id):

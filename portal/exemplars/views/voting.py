@@ -67,12 +67,13 @@ def vote_review(campaign_id):
 @login_required
 def vote_cast(campaign_id):
     """Cast the confirmed ballot; the receipt code is shown this once."""
+    # Someone outside the campaign: not found, no hint. (Held here, so the service finds it in the session.)
+    campaign = campaigns.get_visible(current_user, campaign_id)
     form = CastForm()
     if not form.validate_on_submit():
-        campaigns.get_visible(current_user, campaign_id)  # someone outside the campaign: not found, no hint
         flash("投票页面已过期，请重新填写", "danger")
         return redirect(url_for("exemplars.vote", campaign_id=campaign_id))
-    receipt = run_service(lambda: voting.cast_online(current_user, campaign_id, selections(request.form)), form)
+    receipt = run_service(lambda: voting.cast_online(current_user, campaign.id, selections(request.form)), form)
     if receipt is FAILED:
         return redirect(url_for("exemplars.campaign_detail", campaign_id=campaign_id))
     return _to_receipt(receipt, paper=False)
