@@ -66,6 +66,9 @@ def test_the_bar_stays_in_view_and_counts_the_answers(page, world):
     _answer(page, QUESTIONS)  # the last question, at the bottom: the bar follows
     expect(bar.get_by_test_id("answered-count")).to_have_text(f"已答 2/{QUESTIONS}")
     assert _in_viewport(page, bar)
+    # The count follows the tap at once; the autosave's answer comes after: wait for it before reading the rows.
+    expect(page.locator("[data-save-status]")).to_contain_text(f"第 {QUESTIONS} 题已自动保存")
+    expect(bar.get_by_test_id("save-state")).to_have_text("已保存")
     db.session.expire_all()
     assert sum(1 for item in db.session.scalars(select(AttemptItem)) if item.given) == 2
 
