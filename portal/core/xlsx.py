@@ -20,6 +20,7 @@ from portal.core import text as text_rule
 from portal.core.exceptions import ValidationError
 
 EXTENSIONS = ("xlsx", "csv")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # the mimetype of a download
 # An .xlsx is a zip of XML; these bounds are far above any honest roster (20,000 rows
 # of a dozen columns is ~20 MB of XML) and far below what would exhaust a worker.
 MAX_ZIP_MEMBERS = 1000

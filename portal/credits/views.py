@@ -10,13 +10,13 @@ from portal.core.forms import FAILED, run_service
 from portal.core.periods import KIND_LABELS
 from portal.core.permissions import login_required, require
 from portal.core.templating import HAS_PERSON, allowed, menu_url
+from portal.core.xlsx import XLSX
 from portal.credits import anomalies, payout, reports, services
 from portal.credits.forms import AdjustForm, PayoutSignForm, ReverseForm, RuleForm
 from portal.roster import services as roster
 
 blueprint = Blueprint("credits", __name__, url_prefix="/credits")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _page():

@@ -7,10 +7,9 @@ from flask import render_template, request, send_file
 from portal.core import cache, markdown
 from portal.core.permissions import login_required
 from portal.core.text import clean_filename
+from portal.core.xlsx import XLSX
 from portal.exemplars.services import honours, nominations
 from portal.exemplars.views import blueprint
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @blueprint.route("/honours")

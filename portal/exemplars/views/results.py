@@ -8,12 +8,11 @@ from portal.core import cache
 from portal.core.exceptions import NotFound
 from portal.core.forms import FAILED, run_service
 from portal.core.permissions import login_required, require
+from portal.core.xlsx import XLSX
 from portal.exemplars.forms import ConfirmForm, FindReceiptForm, ObjectionDecisionForm, ObjectionForm
 from portal.exemplars.models import Phase
 from portal.exemplars.services import campaigns, publicity, results
 from portal.exemplars.views import blueprint
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @blueprint.route("/<int:campaign_id>/results")

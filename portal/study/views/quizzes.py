@@ -7,13 +7,12 @@ from wtforms.fields.choices import SelectChoice
 from portal.core.clock import to_local
 from portal.core.forms import FAILED, run_service
 from portal.core.permissions import require
+from portal.core.xlsx import XLSX
 from portal.roster.models import OrgKind
 from portal.study.forms.quizzes import RULE_ROWS, OverrideForm, QuizForm
 from portal.study.services import attempts as attempt_service
 from portal.study.services import quiz_results, quizzes
 from portal.study.views import blueprint
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @blueprint.route("/quizzes/manage")
