@@ -72,6 +72,24 @@ def test_attendance_of_sixteen_people_in_one_submit(page, world):
     assert sorted(statuses.values()).count("present") == 12
     assert {statuses[p.id] for p in leave} == {"leave"} and {statuses[p.id] for p in absent} == {"absent"}
 
+    # The paper record for inspections: the sign-in sheet prints without the portal around it.
+    follow(page.get_by_test_id("signin-sheet-link"))
+    sheet = page.get_by_test_id("signin-sheet")
+    expect(sheet.locator("tbody tr")).to_have_count(16)
+    expect(sheet.get_by_test_id(f"signin-{world.people.activist.id}")).to_contain_text("请假")
+    print_button = page.get_by_role("button", name="打印签到表")
+    expect(print_button).to_be_visible()
+    check_layout(page)
+    page.emulate_media(media="print")
+    expect(page.locator(".navbar")).to_be_hidden()
+    expect(print_button).to_be_hidden()
+    expect(sheet).to_be_visible()
+    page.emulate_media(media="screen")
+    with page.expect_download() as download:  # last: a download leaves no load state to wait for
+        page.get_by_test_id("attendance-export").click()
+    assert download.value.suggested_filename.startswith("考勤表_")
+    assert download.value.suggested_filename.endswith(".xlsx")
+
 
 def test_a_member_checks_in_on_the_number_pad(page, world):
     meeting, _ = _running_session(world, extra=0)

@@ -20,7 +20,7 @@ TEXTISH = {"text", "search", "tel", "number", "email", "url", "password", "date"
            "datetime-local", "month", "week"}
 # Pages that are not HTML (files, feeds, images) or log the client out: never crawled.
 NOT_PAGES = {"static", "bootstrap.static", "home.favicon", "study.calendar_feed",
-             "study.meeting_attachment", "study.meeting_checkin_qr"}
+             "study.meeting_attachment", "study.meeting_checkin_qr", "study.calendar_feed_qr"}
 
 
 @dataclass

@@ -98,11 +98,14 @@ EXPECTED = {
     "study.meeting_checkin_qr": ("GET", {"committee", "secretary"}),
     "study.meeting_code_regenerate": ("POST", {"committee", "secretary"}),
     "study.meeting_attendance": ("GET", {"committee", "secretary"}),
+    "study.meeting_attendance_export": ("GET", {"committee", "secretary"}),
+    "study.meeting_signin_sheet": ("GET", {"committee", "secretary"}),
     "study.meeting_minutes": ("GET", {"committee", "secretary"}),
     "study.meeting_reflections": ("GET", {"committee", "secretary"}),
     "study.reflection_grade": ("POST", {"committee", "secretary"}),
     "study.calendar_month": ("GET", EVERYONE),
     "study.calendar_feed_regenerate": ("POST", EVERYONE),
+    "study.calendar_feed_qr": ("GET", EVERYONE),
     # The .ics feed is public: its unguessable token is the key (a bad token is 404, tested in tests/study).
     "study.calendar_feed": ("GET", PUBLIC),
     # 题库 and 每日一题: the bank and the daily schedule are for study.manage; every account may open the
@@ -278,6 +281,7 @@ ANSWERS = {
     "study.attempt_submit": "/study/attempts/",
     "study.bank_import_accept": "/study/bank/import",
     "study.calendar_feed_regenerate": "/study/calendar",
+    "study.calendar_feed_qr": 404,  # nobody in the matrix's world has asked for a subscription URL yet
     "study.daily_answer": "/study/daily/",  # nothing to answer today: told so on the page
     "study.daily_unpick": "/study/daily/manage",
     "study.meeting_attachment_delete": "/study/meetings/",

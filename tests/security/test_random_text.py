@@ -64,6 +64,7 @@ EXPORTS = {
     "credits.ranking_export": "xlsx",
     "study.bank_export": "xlsx",
     "study.quiz_results_export": "xlsx",
+    "study.meeting_attendance_export": "xlsx",
     "study.calendar_feed": "ics",
     "exemplars.results_export": "xlsx",
     "exemplars.honours_export": "xlsx",

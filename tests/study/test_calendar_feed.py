@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
+from portal.core import qr
 from portal.extensions import db
 from portal.study.services import calendar, meetings
 from tests.study.meeting_helpers import local, make_meeting
@@ -114,3 +115,21 @@ def test_feed_of_someone_else_shows_only_their_sessions(client, world, sessions)
     token = calendar.regenerate_token(world.people.other)
     db.session.commit()
     assert _feed(client, token).walk("VEVENT") == []
+
+
+def test_the_feed_address_comes_with_a_qr_code_and_a_copy_button(client, world, login_as, sessions):
+    login_as(world.users.member)
+    assert client.get("/study/calendar/feed-qr.svg").status_code == 404  # no address yet
+    assert "feed-qr" not in client.get("/study/calendar").get_data(as_text=True)
+    client.post("/study/calendar/feed")
+    url = f"http://localhost/study/calendar/feed/{calendar.feed_token(world.people.member.id)}.ics"
+    page = client.get("/study/calendar").get_data(as_text=True)
+    assert f'data-copy="{url}"' in page and 'src="/study/calendar/feed-qr.svg"' in page and "js/copy.js" in page
+    response = client.get("/study/calendar/feed-qr.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert "no-store" in response.headers["Cache-Control"]
+    assert response.data == qr.svg_response(url, "日历订阅二维码").get_data()  # the member's own address
+    client.post("/study/calendar/feed")  # replaced: the code follows the new address
+    db.session.expire_all()
+    replaced = f"http://localhost/study/calendar/feed/{calendar.feed_token(world.people.member.id)}.ics"
+    assert client.get("/study/calendar/feed-qr.svg").data == qr.svg_response(replaced, "日历订阅二维码").get_data()

@@ -21,9 +21,10 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from portal.core import audit
-from portal.core.clock import format_datetime, format_time, utcnow
+from portal.core.clock import format_date, format_datetime, format_span, format_time, to_local, utcnow
 from portal.core.exceptions import ValidationError
 from portal.core.text import clean as clean_text
+from portal.core.xlsx import write_workbook
 from portal.credits import services as credits
 from portal.extensions import db
 from portal.study.models.meetings import ATTENDANCE_LABELS, AttendanceStatus, MeetingAttendee, MeetingReflection
@@ -330,3 +331,29 @@ def sheet(actor, meeting_id):
         lines.append(SheetRow(row, status, ATTENDANCE_LABELS[AttendanceStatus(status)], reflections.get(row.person_id)))
     totals = {status: sum(1 for line in lines if line.status == status) for status in AttendanceStatus}
     return meeting, lines, totals
+
+
+# --- the sheet on paper ----------------------------------------------------------------------------
+
+SHEET_HEADERS = ["序号", "姓名", "政治面貌", "考勤", "签到时间", "登记人", "请假原因 / 备注"]
+
+
+def sheet_workbook(meeting, lines, totals):
+    """The attendance sheet as .xlsx, with the session's facts on a second sheet: (stream, file name)."""
+    data = [[index, line.row.person.name, line.row.person.political_status, line.label,
+             to_local(line.row.checked_in_at).replace(tzinfo=None) if line.row.checked_in_at else None,
+             line.row.marked_by.display_name if line.row.marked_by else "", note_of(line.row)]
+            for index, line in enumerate(lines, start=1)]
+    facts = [f"党组织：{meeting.branch.name}", f"会议类型：{meeting.kind_label}", f"会议主题：{meeting.topic}",
+             f"时间：{format_span(meeting.starts_at, meeting.ends_at)}", f"地点：{meeting.place or '未填写'}",
+             totals_text(lines, totals)]
+    stream = write_workbook(SHEET_HEADERS, data, title="考勤", widths=[6, 12, 12, 8, 18, 12, 30],
+                            extra_sheets=[("会议信息", facts)])
+    return stream, f"考勤表_{format_date(meeting.starts_at)}_{meeting.topic}.xlsx"
+
+
+def totals_text(lines, totals):
+    """应到 16 人：出席 12，请假 2，缺席 1，未签到 1 (the last only while some are unmarked)."""
+    text = (f"应到 {len(lines)} 人：出席 {totals[AttendanceStatus.PRESENT]}，请假 {totals[AttendanceStatus.LEAVE]}，"
+            f"缺席 {totals[AttendanceStatus.ABSENT]}")
+    return text + (f"，未签到 {totals[AttendanceStatus.EXPECTED]}" if totals[AttendanceStatus.EXPECTED] else "")

@@ -3,6 +3,8 @@
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.core import qr
+from portal.core.exceptions import NotFound
 from portal.core.forms import FAILED, PortalForm, run_service
 from portal.core.permissions import login_required, public
 from portal.study.services import calendar
@@ -30,6 +32,16 @@ def calendar_feed(feed_token):
     body = calendar.ics(person, request.url_root)
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": 'inline; filename="study.ics"', "Cache-Control": "private, no-cache"})
+
+
+@blueprint.route("/calendar/feed-qr.svg")
+@login_required
+def calendar_feed_qr():
+    """My subscription URL as a QR code, to scan with the phone whose calendar subscribes."""
+    token = calendar.feed_token(current_user.person_id)
+    if token is None:
+        raise NotFound("还没有生成订阅地址")
+    return qr.svg_response(url_for("study.calendar_feed", feed_token=token, _external=True), "日历订阅二维码")
 
 
 @blueprint.route("/calendar/feed", methods=["POST"])

@@ -6,14 +6,14 @@ committee: scheduling, the check-in board, the attendance sheet, minutes and gra
 
 import io
 
-import segno
-from flask import Response, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from portal.core import markdown
+from portal.core import markdown, qr
 from portal.core.forms import FAILED, PortalForm, run_service
 from portal.core.permissions import login_required, require
 from portal.core.text import clean_filename
+from portal.core.xlsx import XLSX
 from portal.study.forms.meetings import (
     MARK_LABELS,
     AttendanceForm,
@@ -249,10 +249,7 @@ def _checkin_url(meeting):
 def meeting_checkin_qr(meeting_id):
     """The check-in QR code as SVG: it opens the member's check-in page with the code filled in."""
     meeting = meetings.get_managed(current_user, meeting_id)
-    buffer = io.BytesIO()
-    segno.make(_checkin_url(meeting), error="m").save(buffer, kind="svg", scale=8, border=2, xmldecl=False,
-                                                      title="签到二维码")
-    return Response(buffer.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "private, no-store"})
+    return qr.svg_response(_checkin_url(meeting), "签到二维码")
 
 
 @blueprint.route("/meetings/<int:meeting_id>/checkin-code", methods=["POST"])
@@ -281,8 +278,26 @@ def meeting_attendance(meeting_id):
     elif form.is_submitted():
         flash("；".join(_messages(form.errors)) or "请重新提交", "danger")
     form.load(lines)
-    return render_template("study/meetings/attendance.html", meeting=meeting, lines=lines, totals=totals,
-                           form=form, choices=MARK_LABELS)
+    return render_template("study/meetings/attendance.html", meeting=meeting, lines=lines,
+                           totals_text=attendance.totals_text(lines, totals), form=form, choices=MARK_LABELS)
+
+
+@blueprint.route("/meetings/<int:meeting_id>/attendance/export")
+@require("study.manage")
+def meeting_attendance_export(meeting_id):
+    """The attendance sheet as .xlsx, kept with the branch's records (a read-only GET)."""
+    meeting, lines, totals = attendance.sheet(current_user, meeting_id)
+    stream, name = attendance.sheet_workbook(meeting, lines, totals)
+    return send_file(stream, mimetype=XLSX, as_attachment=True, download_name=clean_filename(name))
+
+
+@blueprint.route("/meetings/<int:meeting_id>/attendance/print")
+@require("study.manage")
+def meeting_signin_sheet(meeting_id):
+    """The sign-in sheet to print: everyone on the list, their attendance, and a column to sign in."""
+    meeting, lines, totals = attendance.sheet(current_user, meeting_id)
+    return render_template("study/meetings/signin_sheet.html", meeting=meeting, lines=lines,
+                           totals_text=attendance.totals_text(lines, totals), note_of=attendance.note_of)
 
 
 def _messages(errors):
