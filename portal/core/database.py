@@ -102,15 +102,27 @@ def dialect_insert(dialect=None):
 
 
 def upsert_add(model, rows, key_columns, add_columns, replace_columns=()):
-    """INSERT rows, or on a key clash add `add_columns` onto the existing row (SQLite and PostgreSQL)."""
+    """INSERT rows, or on a key clash add `add_columns` onto the existing row (SQLite and PostgreSQL).
+
+    The statement is built once per shape and database, then run with the rows as parameters:
+    an award books its running totals with it, so building it each time was a real share of
+    every award's cost.
+    """
     if not rows:
         return
-    insert = dialect_insert()
-    stmt = insert(model).values(rows)
-    table = model.__table__
-    updates = {c: table.c[c] + stmt.excluded[c] for c in add_columns}
-    updates.update({c: stmt.excluded[c] for c in replace_columns})
-    db.session.execute(stmt.on_conflict_do_update(index_elements=list(key_columns), set_=updates))
+    dialect = db.session.get_bind().dialect.name
+    key = (model, dialect, tuple(key_columns), tuple(add_columns), tuple(replace_columns))
+    stmt = _UPSERTS.get(key)
+    if stmt is None:
+        stmt = dialect_insert(dialect)(model)
+        excluded, table = stmt.excluded, model.__table__
+        updates = {c: table.c[c] + excluded[c] for c in add_columns}
+        updates.update({c: excluded[c] for c in replace_columns})
+        stmt = _UPSERTS[key] = stmt.on_conflict_do_update(index_elements=list(key_columns), set_=updates)
+    db.session.execute(stmt, rows)
+
+
+_UPSERTS = {}  # (model, dialect, keys, added, replaced) -> the upsert statement
 
 
 def insert_ignore(model, rows, key_columns):
