@@ -5,13 +5,14 @@ import secrets
 from flask import flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from portal.accounts import passwords
-from portal.accounts.models import User
+from portal.accounts.models import RoleGrant, User
 from portal.accounts.services import password_expired
 from portal.core.clock import utcnow
 from portal.extensions import db, login_manager
+from portal.roster.models import Organisation
 
 # Endpoints a user with a pending password change may still reach.
 _ALLOWED_WHILE_CHANGE_PENDING = {"accounts.change_password", "accounts.logout", "static", "bootstrap.static"}
@@ -22,9 +23,25 @@ def load_account(user_id):
     return db.session.scalars(_ACCOUNT, {"user_id": user_id}).unique().one_or_none()
 
 
+# Columns no request needs of the signed-in account, read only when a page asks (the account
+# pages, the log-in): every column read is work on every request.
+_NOT_PER_REQUEST = {
+    User: ("password_hash", "failed_attempts", "locked_until", "last_login_at", "created_at", "updated_at"),
+    RoleGrant: ("created_at", "updated_at"),
+    Organisation: ("created_at", "updated_at"),
+}
+
+
+def _deferred(model):
+    return [defer(getattr(model, name)) for name in _NOT_PER_REQUEST[model]]
+
+
 # Built once, beside the one function that runs it: this runs on every request, and building the
-# statement (with its loader option) costs more than running it.
-_ACCOUNT = select(User).options(joinedload(User.grants)).where(User.id == bindparam("user_id"))
+# statement (with its loader options) costs more than running it.
+_ACCOUNT = (select(User)
+            .options(*_deferred(User), joinedload(User.grants).options(
+                *_deferred(RoleGrant), joinedload(RoleGrant.organisation).options(*_deferred(Organisation))))
+            .where(User.id == bindparam("user_id")))
 
 
 def init_sessions(app):
