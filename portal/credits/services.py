@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
@@ -12,9 +12,8 @@ from portal.core.database import dialect_insert, upsert_add
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
 from portal.core.periods import PeriodKind, current_period, parse_key, period_containing
 from portal.core.text import clean as clean_text
-from portal.credits import standings
+from portal.credits import caps, standings
 from portal.credits.models import (
-    CapLock,
     ClosedPeriod,
     CreditAdjustment,
     CreditRule,
@@ -210,9 +209,9 @@ def award(person, rule_code, source, when=None, score=None, recorded_by=None):
         return Award(entry, note="" if entry is not None else f"按积分规则，{status}不计“{rule.name}”积分")
     points = full = _points(rule, score)
     note = f"按成绩折算为 0 分，本次不计“{rule.name}”积分" if points <= 0 else ""
-    if points > 0 and _has_caps(rule):
-        _lock_caps(person.id, rule.code)
-        points, window, cap = _within_caps(rule, person.id, when, points)
+    if points > 0 and caps.has_caps(rule):
+        caps.lock(person.id, rule.code)
+        points, window, cap = caps.within(rule, person.id, when, points)
         if points <= 0:
             note = f"{window}“{rule.name}”积分已达上限（{cap} 分），本次不再计分"
         elif points < full:
@@ -265,7 +264,7 @@ def prospect(person, rule_code, when=None, score=None):
         status = getattr(person.political_status, "value", person.political_status)
         return Prospect(0, f"按积分规则，{status}不计“{rule.name}”积分")
     points = _points(rule, score)
-    room, window, cap = _cap_room(rule, person.id, when)
+    room, window, cap = caps.room(rule, person.id, when)
     if room is None or points <= 0:
         return Prospect(max(points, 0), "" if points > 0 else f"按成绩折算为 0 分，不计“{rule.name}”积分")
     room = max(room, 0)
@@ -295,57 +294,6 @@ def _points(rule, score):
     if score is None or not 0 <= score <= 100:
         raise ValidationError("按成绩计分的规则需要 0 到 100 之间的成绩")
     return round(rule.points * score / 100)
-
-
-def _has_caps(rule):
-    return any(cap is not None for cap in (rule.daily_cap, rule.weekly_cap, rule.monthly_cap))
-
-
-def _lock_caps(person_id, rule_code):
-    """Wait for any other award to this person under this rule to commit (see CapLock)."""
-    insert = dialect_insert()(CapLock).values(person_id=person_id, rule_code=rule_code, checks=1)
-    db.session.execute(insert.on_conflict_do_update(
-        index_elements=["person_id", "rule_code"], set_={"checks": CapLock.checks + 1}))
-
-
-def _within_caps(rule, person_id, when, points):
-    """`points` cut down to what the rule's daily, weekly and monthly caps leave.
-
-    Returns (points, window, cap): the window ("今日", "本周", "本月") and cap that cut them most,
-    or (points, None, None) when no cap cut them.
-    """
-    room, window, cap = _cap_room(rule, person_id, when)
-    if room is not None and room < points:
-        return room, window, cap
-    return points, None, None
-
-
-def _cap_room(rule, person_id, when):
-    """(points the rule's caps still leave the person, the window and cap that leave fewest), read only.
-
-    (None, None, None) for a rule without caps.
-    """
-    if not _has_caps(rule):
-        return None, None, None
-    day = when.astimezone(LOCAL_TZ).date()
-    monday = day - timedelta(days=day.weekday())
-    windows = [(cap, start, end, label) for cap, start, end, label in (
-        (rule.daily_cap, day, day, "今日"), (rule.weekly_cap, monday, monday + timedelta(days=6), "本周"),
-        (rule.monthly_cap, *_month(day), "本月")) if cap is not None]
-    booked = LedgerEntry.booked_on
-    used = db.session.execute(
-        select(*[func.coalesce(func.sum(case((booked.between(start, end), LedgerEntry.points), else_=0)), 0)
-                 for _cap, start, end, _label in windows])
-        .where(LedgerEntry.person_id == person_id, LedgerEntry.rule_code == rule.code,
-               booked.between(min(w[1] for w in windows), max(w[2] for w in windows)))
-    ).one()
-    return min(((cap - spent, label, cap) for (cap, _start, _end, label), spent in zip(windows, used, strict=True)),
-               key=lambda room: room[0])
-
-
-def _month(day):
-    period = period_containing(PeriodKind.MONTH, day)
-    return period.start, period.end
 
 
 def booking_date(when):
