@@ -14,6 +14,8 @@
 -- done() reports wrk's own summary and latency percentiles plus the per-thread counts
 -- of expected and unexpected responses.
 
+dofile((debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./") .. "common.lua")
+
 threads = {}  -- global: report.lua's done() reads it
 
 function setup(thread)
@@ -37,18 +39,11 @@ local function read_lines(path)
   return lines
 end
 
-local function urlencode(text)
-  return (text:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
-
 local body_template, path_template, prefix, expect, want_ack
 local counter = 0
 
 function init(args)
-  for _, arg in ipairs(args) do
-    local key, value = arg:match("^([%w_]+)=(.*)$")
-    if key then settings[key] = value end
-  end
+  settings = parse_args(args)
   expect = tonumber(settings.expect or "200")
   want_ack = settings.ack_file ~= nil
   ack_file, out_file = settings.ack_file, settings.out_file

@@ -6,13 +6,11 @@
 -- Run with one thread and one connection:
 --   wrk -t1 -c1 -d30s -s login.lua URL -- identifier=... password=... out_file=F [csrf_from=/path]
 
+dofile((debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./") .. "common.lua")
+
 local settings = {}
 local state = "page"
 local cookie, csrf = nil, nil
-
-local function urlencode(text)
-  return (text:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
 
 local function fail(message)
   io.stderr:write("login.lua: ", message, "\n")
@@ -35,10 +33,7 @@ local function take_csrf(body)
 end
 
 function init(args)
-  for _, arg in ipairs(args) do
-    local key, value = arg:match("^([%w_]+)=(.*)$")
-    if key then settings[key] = value end
-  end
+  settings = parse_args(args)
   if not (settings.identifier and settings.password and settings.out_file) then
     fail("identifier=, password= and out_file= are required")
   end

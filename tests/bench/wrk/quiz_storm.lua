@@ -25,6 +25,8 @@
 -- storm_complete (every thread got all its storm responses), and submit_p50_ms, submit_p99_ms,
 -- save_p99_ms, storm_p99_ms from those samples. Replays are still sent, but in none of these.
 
+dofile((debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./") .. "common.lua")
+
 threads = {}  -- global: report.lua's done() reads it
 
 function setup(thread)
@@ -51,28 +53,10 @@ local storm_sent = 0
 local cookie_name
 local wave_start, phase, offset, replay = 1, 1, 0, 0
 
-local ffi = require("ffi")
-ffi.cdef [[
-typedef struct { long tv_sec; long tv_nsec; } storm_timespec;
-int clock_gettime(int clock_id, storm_timespec *tp);
-]]
-local CLOCK_MONOTONIC = 1
-local timespec = ffi.new("storm_timespec")
-
-local function now()
-  ffi.C.clock_gettime(CLOCK_MONOTONIC, timespec)
-  return tonumber(timespec.tv_sec) + tonumber(timespec.tv_nsec) * 1e-9
-end
-
-local function urlencode(text)
-  return (text:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
+local now = monotonic_now
 
 function init(args)
-  for _, arg in ipairs(args) do
-    local key, value = arg:match("^([%w_]+)=(.*)$")
-    if key then settings[key] = value end
-  end
+  settings = parse_args(args)
   ack_file, out_file = settings.ack_file, settings.out_file
   local file = (settings.body or ""):match("members=([^&]+)")
   local count = tonumber((settings.body or ""):match("threads=(%d+)") or "1")

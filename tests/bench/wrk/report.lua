@@ -1,6 +1,6 @@
 -- The report both wrk scripts end with: done() sums the threads' counters, writes the acknowledged
 -- tokens to ack_file and the figures as JSON to out_file and stdout (BENCH_JSON ...), for run.py.
--- Loaded with dofile() by bench.lua and quiz_storm.lua; each script keeps ok_count, bad_count,
+-- Loaded with dofile() by bench.lua, quiz_storm.lua and vote_storm.lua; each script keeps ok_count, bad_count,
 -- sent_count, statuses and acked as thread globals and the `threads` list from setup(). A script
 -- may define report_extra(result) to add its own figures before the report is written.
 

@@ -39,6 +39,8 @@
 -- last cast acknowledged, over all threads. done() adds storm_requests, storm_seconds,
 -- storm_complete, submit_p50_ms / submit_p99_ms (wrk's, above), replays, replays_refused.
 
+dofile((debug.getinfo(1, "S").source:match("^@(.*[/\\])") or "./") .. "common.lua")
+
 threads = {}  -- global: report.lua's done() reads it
 
 function setup(thread)
@@ -65,29 +67,15 @@ local KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 
 local ffi = require("ffi")
 ffi.cdef [[
-typedef struct { long tv_sec; long tv_nsec; } vote_timespec;
-int clock_gettime(int clock_id, vote_timespec *tp);
 int getpid(void);
 int kill(int pid, int sig);
 int tgkill(int tgid, int tid, int sig);
 ]]
-local CLOCK_MONOTONIC, SIGINT = 1, 2
-local timespec = ffi.new("vote_timespec")
-
-local function now()
-  ffi.C.clock_gettime(CLOCK_MONOTONIC, timespec)
-  return tonumber(timespec.tv_sec) + tonumber(timespec.tv_nsec) * 1e-9
-end
-
-local function urlencode(text)
-  return (text:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
+local SIGINT = 2
+local now = monotonic_now
 
 function init(args)
-  for _, arg in ipairs(args) do
-    local key, value = arg:match("^([%w_]+)=(.*)$")
-    if key then settings[key] = value end
-  end
+  settings = parse_args(args)
   ack_file, out_file = settings.ack_file, settings.out_file
   local body = settings.body or ""
   local file = body:match("voters=([^&]+)")
