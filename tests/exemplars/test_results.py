@@ -13,7 +13,7 @@ from portal.exemplars import jobs
 from portal.exemplars.models import Honour, NominationStatus, Phase
 from portal.exemplars.services import publicity, results, voting
 from portal.extensions import db
-from tests.conftest import keyed
+from tests.conftest import keyed, login
 from tests.exemplars.helpers import DURING, ready_to_vote, to_phase
 
 
@@ -185,3 +185,32 @@ def test_an_empty_wall_says_so(client, login_as, world):
     login_as(world.users.staff)
     page = client.get("/exemplars/honours").get_data(as_text=True)
     assert "还没有评选结果" in page and 'data-testid="honour-category"' not in page
+
+
+def test_each_form_on_the_results_page_is_shown_to_whom_it_is_for(app, world, now, voting_campaign):
+    """During publicity a voter sees the objection form only; the committee also decides and finalises."""
+    campaign, (zhang, chen, wang) = voting_campaign
+    u = world.users
+    _cast(world, campaign, [(u.staff, {0: [chen]}), (u.member, {0: [chen]})])
+    to_phase(now, world, campaign, Phase.PUBLICITY)
+    publicity.object_to(u.member, campaign.id, chen.id, "陈五上月有违章记录，与遵章守纪不符。")
+    db.session.commit()
+    path = f"/exemplars/{campaign.id}/results"
+    voter, committee = app.test_client(), app.test_client()
+    assert login(voter, u.staff).status_code == 302 and login(committee, u.committee).status_code == 302
+
+    page = voter.get(path).get_data(as_text=True)
+    assert 'data-testid="object"' in page and f'<option value="{chen.id}">陈五' in page
+    assert 'data-testid="finalise"' not in page and "保存核实结果" not in page and "陈五上月有违章记录" not in page
+
+    page = committee.get(path).get_data(as_text=True)
+    assert 'data-testid="finalise"' in page and "结束公示，公布结果" in page
+    assert "陈五上月有违章记录" in page and page.count("保存核实结果") == 1 and page.count('name="decision"') == 2
+
+    publicity.decide_objection(u.committee, publicity.objections(campaign.id)[0].id, False, "经核实不属实")
+    to_phase(now, world, campaign, Phase.FINAL)
+    committee = app.test_client()  # the clock moved past the old session's idle limit
+    assert login(committee, u.committee).status_code == 302
+    page = committee.get(path).get_data(as_text=True)
+    assert 'data-testid="finalise"' not in page and 'data-testid="object"' not in page
+    assert "陈五上月有违章记录" in page and "经核实不属实" in page and "保存核实结果" not in page

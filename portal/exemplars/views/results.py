@@ -23,13 +23,17 @@ def results_page(campaign_id):
     visible = results.tallies_visible(campaign)
     manages = campaigns.manages(current_user, campaign)
     tables, winners = _result_tables(campaign) if visible else (None, [])
+    objections = publicity.objections(campaign.id) if manages else []
+    finalising = manages and campaign.phase == Phase.PUBLICITY
+    # Each form only where the page shows it: a voter reading the result sees at most the objection form.
+    can_object = bool(winners) and publicity.may_object(current_user, campaign)
     return render_template(
         "exemplars/results.html", campaign=campaign, visible=visible, manages=manages, tables=tables,
-        winners=winners, formula=results.formula_lines(campaign),
-        objections=publicity.objections(campaign.id) if manages else [],
-        objection_form=ObjectionForm(), decide_form=ObjectionDecisionForm(),
-        finalise_form=ConfirmForm(expected=Phase.PUBLICITY), blocker=publicity.blocker(campaign) if manages else None,
-        can_object=publicity.may_object(current_user, campaign))
+        winners=winners, formula=results.formula_lines(campaign), objections=objections,
+        objection_form=ObjectionForm() if can_object else None,
+        decide_form=ObjectionDecisionForm() if objections else None,
+        finalise_form=ConfirmForm(expected=Phase.PUBLICITY) if finalising else None,
+        blocker=publicity.blocker(campaign) if finalising else None, can_object=can_object)
 
 
 def _result_tables(campaign):
