@@ -75,3 +75,12 @@ def clean_filename(name, fallback="附件"):
 def for_sheet(value):
     """A string as a spreadsheet cell may hold it: the multi-line rule (openpyxl refuses controls)."""
     return clean(value, multiline=True) if isinstance(value, str) else value
+
+
+def quoted(name):
+    """`name` in Chinese double quotes, its own double quotes turned single: “2026年度‘六大员’评选”.
+
+    GB/T 15834: a quotation inside a quotation takes the single marks, so a title that already
+    holds “…” (the default campaign title does) does not end up with two closing marks in a row.
+    """
+    return "“" + name.replace("“", "‘").replace("”", "’") + "”"

@@ -138,3 +138,12 @@ def test_noncharacters_are_removed_so_an_export_still_opens():
     assert text.clean("党\ufffe建\uffff\ufdd0学习\U0001fffe\U0010ffff") == "党建学习"
     stream = xlsx.write_workbook(["备注"], [["党\ufffe建\uffff"]])
     assert list(load_workbook(stream).worksheets[0].iter_rows(values_only=True)) == [("备注",), ("党建",)]
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("学习党章", "“学习党章”"),
+    ("2026年度“六大员”评选", "“2026年度‘六大员’评选”"),  # a quotation inside a quotation: single marks
+    ("“两学一做”与“三会一课”", "“‘两学一做’与‘三会一课’”"),
+])
+def test_a_name_in_quotes_turns_its_own_double_quotes_single(name, shown):
+    assert text.quoted(name) == shown

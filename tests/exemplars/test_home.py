@@ -16,7 +16,7 @@ def test_a_voter_sees_the_vote_on_the_home_page_until_it_is_cast(client, login_a
     campaign, (zhang, _chen, _wang) = voting_campaign
     login_as(world.users.staff)
     count, page = _tasks(client)
-    assert count == 1 and "正在投票" in page and f'href="/exemplars/{campaign.id}/vote"' in page
+    assert count == 1 and "“2026年度‘六大员’评选”正在投票" in page and f'href="/exemplars/{campaign.id}/vote"' in page
     voting.cast_online(world.users.staff, campaign.id, {campaign.categories[0].id: [zhang.id]})
     db.session.commit()
     count, page = _tasks(client)

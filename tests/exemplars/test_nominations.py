@@ -40,7 +40,7 @@ def test_the_source_follows_from_who_nominates(world, now, open_campaign):
         NominationSource.BRANCH, NominationSource.SELF, NominationSource.PEER)
     # The nominee hears of it in their inbox.
     assert db.session.scalar(select(Message.title).where(Message.person_id == world.people.member.id)) == \
-        "您被提名参加“2026年度“六大员”评选”"
+        "您被提名参加“2026年度‘六大员’评选”"
 
 
 def test_a_member_cannot_nominate_outside_their_branch_nor_a_source_the_campaign_does_not_take(world, now):

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit, files, uploads
 from portal.core.exceptions import ConflictError, NotFound, PermissionDenied, ValidationError
-from portal.core.text import clean_multiline
+from portal.core.text import clean_multiline, quoted
 from portal.exemplars.models import (
     Category,
     EvidenceFile,
@@ -130,7 +130,7 @@ def nominate(actor, campaign_id, *, person_id, category_id, deeds, photo=None, e
     qualification.run_checks(nomination)
     audit.record("exemplar_nominated", target=nomination, actor=actor,
                  detail=f"{person.name}：{category.name}（{nomination.source_label}）")
-    notify(person, f"exemplar-nominated-{nomination.id}", f"您被提名参加“{campaign.title}”",
+    notify(person, f"exemplar-nominated-{nomination.id}", f"您被提名参加{quoted(campaign.title)}",
            f"类别：{category.name}。资格审查结果将另行通知。", url=f"/exemplars/nominations/{nomination.id}")
     return nomination
 

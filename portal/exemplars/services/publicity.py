@@ -17,7 +17,7 @@ from portal.core.clock import utcnow
 from portal.core.database import insert_ignore
 from portal.core.exceptions import ConflictError, NotFound, ValidationError
 from portal.core.text import clean as clean_text
-from portal.core.text import clean_multiline
+from portal.core.text import clean_multiline, quoted
 from portal.credits import services as credits
 from portal.exemplars.models import (
     PHASE_LABELS,
@@ -119,7 +119,7 @@ def decide_objection(actor, objection_id, uphold, note):
         db.session.refresh(nomination)
     audit.record("exemplar_objection_decided", target=objection, actor=actor,
                  detail=f"{nomination.person.name}：{objection.status_label}：{note}")
-    title = f"“{nomination.campaign.title}”异议核实结果：{objection.status_label}"
+    title = f"{quoted(nomination.campaign.title)}异议核实结果：{objection.status_label}"
     url = f"/exemplars/{nomination.campaign_id}/results"
     notify(objection.person_id, f"exemplar-objection-{objection.id}", title, note, url=url)
     if uphold:
@@ -204,7 +204,7 @@ def _finalise(campaign):
     for honour in honours:
         credits.award(honour.person, TITLE_RULE, credits.Source(HONOUR_SOURCE, honour.id))
         title = f"恭喜您当选{campaign.year}年度“{honour.category_name}”"
-        notify(honour.person_id, f"exemplar-honour-{honour.id}", title, f"“{campaign.title}”评选结果已公布。",
+        notify(honour.person_id, f"exemplar-honour-{honour.id}", title, f"{quoted(campaign.title)}评选结果已公布。",
                url="/exemplars/honours")
     db.session.refresh(campaign)
 
@@ -214,5 +214,5 @@ def _announce(campaign):
     if campaign.phase != Phase.VOTING:
         return
     people = voting.eligible_voter_ids(campaign)
-    notify_many(people, f"exemplar-voting-{campaign.id}", f"“{campaign.title}”开始投票",
+    notify_many(people, f"exemplar-voting-{campaign.id}", f"{quoted(campaign.title)}开始投票",
                 "请在投票截止前完成投票，投出后不能更改。", url=f"/exemplars/{campaign.id}/vote")

@@ -17,6 +17,7 @@ from portal.core.clock import utcnow
 from portal.core.exceptions import ConflictError, NotFound, ValidationError
 from portal.core.periods import parse_key
 from portal.core.text import clean as clean_text
+from portal.core.text import quoted
 from portal.credits import services as credits
 from portal.exemplars.models import CandidateFlag, Nomination, NominationStatus, Phase
 from portal.exemplars.services import campaigns
@@ -113,7 +114,7 @@ def decide(actor, nomination_id, approve, note=""):
 
 
 def _tell_outcome(nomination):
-    title = f"“{nomination.campaign.title}”资格审查结果：{nomination.status_label}"
+    title = f"{quoted(nomination.campaign.title)}资格审查结果：{nomination.status_label}"
     body = f"{nomination.person.name} · {nomination.category.name}"
     if nomination.decision_note:
         body += f"。审核意见：{nomination.decision_note}"

@@ -8,6 +8,7 @@ from portal.core import markdown
 from portal.core.clock import localnow
 from portal.core.forms import FAILED, run_service
 from portal.core.permissions import login_required, require
+from portal.core.text import quoted
 from portal.exemplars.forms import CampaignForm, ConfirmForm
 from portal.exemplars.models import NOMINATION_STATUS_LABELS, PHASE_LABELS, SOURCE_LABELS, Phase
 from portal.exemplars.services import campaigns, nominations, publicity, qualification, results, voting
@@ -45,7 +46,7 @@ def campaign_create():
         created = run_service(lambda: campaigns.create(
             current_user, organisation_id=form.organisation_id.data, **form.values()), form)
         if created is not FAILED:
-            flash(f"已创建“{created.title}”，提名将于计划时间开始", "success")
+            flash(f"已创建{quoted(created.title)}，提名将于计划时间开始", "success")
             return redirect(url_for("exemplars.campaign_detail", campaign_id=created.id))
     return render_template("exemplars/form.html", form=form, campaign=None, editable=None)
 

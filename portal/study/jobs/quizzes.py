@@ -12,6 +12,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from portal.core.clock import format_datetime, localnow, to_local, utcnow
+from portal.core.text import quoted
 from portal.extensions import db
 from portal.inbox.services import notify_many
 from portal.roster.models import Person
@@ -76,7 +77,7 @@ def remind_closing_tomorrow(now=None):
             with current_app.test_request_context():
                 url = url_for("study.quiz_intro", quiz_id=quiz.id)
             for start in range(0, len(due), CHUNK):
-                notify_many(due[start:start + CHUNK], reminder_key(quiz), f"每周一测“{quiz.title}”明天截止",
+                notify_many(due[start:start + CHUNK], reminder_key(quiz), f"每周一测{quoted(quiz.title)}明天截止",
                             f"请在 {format_datetime(quiz.closes_at)} 前完成（单独安排的以您的开放时间为准）。", url)
             due_count += len(due)
             db.session.commit()  # one test's reminders at a time
