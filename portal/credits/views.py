@@ -18,7 +18,6 @@ from portal.roster import services as roster
 blueprint = Blueprint("credits", __name__, url_prefix="/credits")
 
 
-
 def _page():
     return max(request.args.get("page", 1, type=int), 1)
 
